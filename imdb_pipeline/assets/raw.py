@@ -1,0 +1,36 @@
+"""Raw layer: the source file, kept as it was read."""
+
+import dagster as dg
+
+from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.io_managers.raw_files import RawFile
+from imdb_pipeline.lib.source_file import SourceFileError, profile
+from imdb_pipeline.resources.source import SourceResource
+
+
+@dg.asset(
+    key_prefix=Layer.RAW.value,
+    group_name=Layer.RAW.value,
+    io_manager_key="raw_io_manager",
+    kinds={"csv"},
+    owners=[DATA_ENGINEERING_OWNER],
+    description="The IMDb movies source file as read, stored unchanged in the raw store.",
+)
+def raw_imdb_movies(context: dg.AssetExecutionContext, source: SourceResource) -> RawFile:
+    uri = source.uri()
+    try:
+        data = source.read(uri)
+        file_profile = profile(data, uri)
+    except SourceFileError as error:
+        # A bad file is not transient: fail at once, with the reason, and without retries.
+        raise dg.Failure(description=str(error), allow_retries=False) from None
+    context.add_output_metadata(
+        {
+            "source_uri": uri,
+            "size_bytes": file_profile.size_bytes,
+            "sha256": file_profile.sha256,
+            "dagster/row_count": file_profile.row_count,
+            "extra_columns": list(file_profile.extra_columns),
+        }
+    )
+    return RawFile(data=data, source_uri=uri)

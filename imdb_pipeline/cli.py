@@ -1,0 +1,87 @@
+"""`imdb-pipeline`: run the whole graph locally and tell the user how to look at the result.
+
+    imdb-pipeline materialize      # materialize every asset (embedded PostgreSQL unless
+                                   # IMDB_WAREHOUSE_URL is set), then print how to connect
+    imdb-pipeline ui               # the Dagster UI on the same instance (dagster dev)
+    imdb-pipeline warehouse url    # the warehouse URL (password hidden)
+    imdb-pipeline warehouse stop   # stop the embedded PostgreSQL
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+from imdb_pipeline.deployment import EmbeddedWarehouse, pipeline_home, warehouse_target
+from imdb_pipeline.lib.postgres_url import redact
+from imdb_pipeline.resources import embedded_postgres
+from imdb_pipeline.resources.warehouse import warehouse_url
+
+CODE_LOCATION = "imdb_pipeline.definitions"
+
+
+def _dagster_environment() -> dict[str, str]:
+    """The environment for dagster commands: a persistent instance under the pipeline home
+    unless DAGSTER_HOME is set, so runs launched here show up in the UI."""
+    environment = dict(os.environ)
+    if not environment.get("DAGSTER_HOME"):
+        home = pipeline_home() / "dagster_home"
+        home.mkdir(parents=True, exist_ok=True)
+        environment["DAGSTER_HOME"] = str(home)
+    return environment
+
+
+def materialize(select: str) -> int:
+    url = warehouse_url()
+    command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select]
+    result = subprocess.run(command, env=_dagster_environment())
+    if result.returncode != 0:
+        print("\nThe run failed; the warehouse keeps its previous tables.", file=sys.stderr)
+        return result.returncode
+    print(
+        "\nThe warehouse is loaded. Connect with:\n"
+        f"  psql {redact(url)}\n"
+        "Open the Dagster UI (asset graph, runs, metadata) with:\n"
+        "  imdb-pipeline ui          # then browse http://127.0.0.1:3000\n"
+    )
+    return 0
+
+
+def ui(port: int) -> int:
+    warehouse_url()
+    command = ["dagster", "dev", "-m", CODE_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
+    return subprocess.run(command, env=_dagster_environment()).returncode
+
+
+def warehouse(action: str) -> int:
+    if action == "url":
+        print(redact(warehouse_url()))
+        return 0
+    target = warehouse_target()
+    if not isinstance(target, EmbeddedWarehouse):
+        print("IMDB_WAREHOUSE_URL is set: the warehouse is not embedded.", file=sys.stderr)
+        return 1
+    stopped = embedded_postgres.stop(target.home)
+    print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="imdb-pipeline", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("materialize", help="materialize assets (default: all)")
+    run.add_argument("--select", default="*", help="Dagster asset selection (default: '*')")
+    dev = commands.add_parser("ui", help="start the Dagster UI on this instance")
+    dev.add_argument("--port", type=int, default=3000)
+    store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
+    store.add_argument("action", choices=["url", "stop"])
+    arguments = parser.parse_args(argv)
+    if arguments.command == "materialize":
+        return materialize(arguments.select)
+    if arguments.command == "ui":
+        return ui(arguments.port)
+    return warehouse(arguments.action)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

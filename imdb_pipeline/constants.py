@@ -1,0 +1,27 @@
+"""Names shared across the code location: layers, owners and environment variables."""
+
+from enum import Enum
+
+
+class Layer(str, Enum):
+    """A warehouse layer: its value is the asset group, the asset key prefix and the Postgres schema."""
+
+    RAW = "raw"
+    STAGING = "staging"
+    CORE = "core"
+    ANALYTICS = "analytics"
+
+
+DATA_ENGINEERING_OWNER = "team:data-engineering"
+
+# Environment variables are the configuration interface; keep these names stable.
+ENV_SOURCE_URI = "IMDB_SOURCE_URI"
+ENV_WAREHOUSE_URL = "IMDB_WAREHOUSE_URL"
+ENV_PIPELINE_HOME = "IMDB_PIPELINE_HOME"
+ENV_EMBEDDED_PG_PORT = "IMDB_EMBEDDED_PG_PORT"
+
+DEFAULT_PIPELINE_HOME = "~/.imdb_pipeline"
+DEFAULT_EMBEDDED_PG_PORT = 54329
+EMBEDDED_DATABASE = "imdb_warehouse"
+
+RAW_DATASET = "imdb_movies"

@@ -1,0 +1,23 @@
+"""The code location: every asset, job and resource of imdb_pipeline."""
+
+import dagster as dg
+
+from imdb_pipeline.assets import analytics, core, raw, staging
+from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
+from imdb_pipeline.io_managers.raw_files import RawFileIOManager
+from imdb_pipeline.jobs import imdb_movies_etl
+from imdb_pipeline.resources.source import SourceResource
+from imdb_pipeline.resources.warehouse import WarehouseResource
+
+warehouse = WarehouseResource()
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules([raw, staging, core, analytics]),
+    jobs=[imdb_movies_etl],
+    resources={
+        "source": SourceResource(),
+        "warehouse": warehouse,
+        "warehouse_io_manager": PostgresPandasIOManager(warehouse=warehouse),
+        "raw_io_manager": RawFileIOManager(),
+    },
+)

