@@ -55,6 +55,6 @@ def warehouse_target(
     if url:
         return ExternalWarehouse(url=libpq_url(url))
     raw_port = environ.get(ENV_EMBEDDED_PG_PORT) or str(DEFAULT_EMBEDDED_PG_PORT)
-    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+    if not (raw_port.isascii() and raw_port.isdigit()) or not 1 <= int(raw_port) <= 65535:
         raise ValueError(f"{ENV_EMBEDDED_PG_PORT}={raw_port!r} is not a TCP port (1-65535)")
     return EmbeddedWarehouse(home=pipeline_home(environ), port=int(raw_port))

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import dagster as dg
 import pandas as pd
 import psycopg2
+import psycopg2.errors
 from dagster._core.storage.db_io_manager import DbClient, DbIOManager, DbTypeHandler, TableSlice
 from psycopg2 import sql
 from psycopg2.extensions import connection as PgConnection
@@ -41,9 +42,21 @@ class PostgresClient(DbClient[PgConnection]):
     @staticmethod
     def ensure_schema_exists(context, table_slice: TableSlice, connection: PgConnection) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table_slice.schema))
-            )
+            cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (table_slice.schema,))
+            if cursor.fetchone():
+                return
+            # Parallel steps may create the same schema at once; IF NOT EXISTS does not guard
+            # against that race, so the loser rolls back to a savepoint and goes on.
+            cursor.execute("SAVEPOINT create_schema")
+            try:
+                cursor.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(table_slice.schema)
+                    )
+                )
+            except psycopg2.errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT create_schema")
+            cursor.execute("RELEASE SAVEPOINT create_schema")
 
     @staticmethod
     def delete_table_slice(context, table_slice: TableSlice, connection: PgConnection) -> None:

@@ -6,6 +6,8 @@ Averages, totals of money and percentages are rounded to 2 decimals.
 
 import pandas as pd
 
+from imdb_pipeline.lib.rounding import round_columns
+
 DEFAULT_TOP_SIZE = 250
 DEFAULT_TOP_MINIMUM_VOTES = 25_000
 
@@ -47,8 +49,8 @@ def agg_director_stats(
     stats["best_movie_id"] = best["movie_id"]
     stats["best_movie_title"] = best["title"]
     stats["best_movie_weighted_rating"] = best["weighted_rating"]
-    stats = stats.reset_index().round(
-        {"avg_rating": 2, "avg_metascore": 2, "total_gross_millions": 2}
+    stats = round_columns(
+        stats.reset_index(), {"avg_rating": 2, "avg_metascore": 2, "total_gross_millions": 2}
     )
     return stats.astype(
         {"total_movies": "Int64", "movies_with_gross": "Int64", "avg_metascore": "Float64"}
@@ -82,7 +84,9 @@ def agg_genre_trends(
         .merge(per_year, left_on="year", right_index=True)
     )
     trends["share_of_year_pct"] = 100 * trends["total_movies"] / trends["year_movies"]
-    trends = trends.round({"avg_rating": 2, "total_gross_millions": 2, "share_of_year_pct": 2})
+    trends = round_columns(
+        trends, {"avg_rating": 2, "total_gross_millions": 2, "share_of_year_pct": 2}
+    )
     return trends.astype({"total_movies": "Int64", "share_of_year_pct": "Float64"})[
         ["genre_name", "year", "total_movies", "avg_rating", "total_gross_millions",
          "share_of_year_pct"]
@@ -104,8 +108,9 @@ def agg_yearly_revenue(fact: pd.DataFrame, dim_movies: pd.DataFrame) -> pd.DataF
     previous = yearly["total_gross_millions"].reindex(yearly.index - 1).set_axis(yearly.index)
     previous = previous.where(previous != 0)
     yearly["yoy_growth_pct"] = 100 * (yearly["total_gross_millions"] - previous) / previous
-    yearly = yearly.reset_index().round(
-        {"total_gross_millions": 2, "avg_gross_millions": 2, "yoy_growth_pct": 2}
+    yearly = round_columns(
+        yearly.reset_index(),
+        {"total_gross_millions": 2, "avg_gross_millions": 2, "yoy_growth_pct": 2},
     )
     return yearly.astype(
         {"total_movies": "Int64", "movies_with_gross": "Int64", "yoy_growth_pct": "Float64"}

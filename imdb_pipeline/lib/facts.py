@@ -2,6 +2,8 @@
 
 import pandas as pd
 
+from imdb_pipeline.lib.rounding import round_half_up
+
 # IMDb's Top 250 formula: WR = v/(v+m) * R + m/(v+m) * C, where R is the movie's mean rating,
 # v its number of votes, m the votes needed to be listed (the weight given to the prior) and C
 # the mean rating across all movies in the fact. A movie with few votes is pulled towards C.
@@ -12,7 +14,7 @@ def weighted_rating(
     rating: pd.Series, votes: pd.Series, minimum_votes: int, mean_rating: float
 ) -> pd.Series:
     weight = votes / (votes + minimum_votes)
-    return (weight * rating + (1 - weight) * mean_rating).round(3)
+    return round_half_up(weight * rating + (1 - weight) * mean_rating, 3)
 
 
 def fact_movie_performance(

@@ -10,9 +10,15 @@ import pandas as pd
 from imdb_pipeline.lib import contract
 from imdb_pipeline.lib.contract import BY_NAME, COLUMN_NAMES, Kind
 from imdb_pipeline.lib.lists import normalise_list
+from imdb_pipeline.lib.rounding import round_half_up
 from imdb_pipeline.lib.source_file import decode, iter_records, read_header
 
 REJECT_COLUMNS = ("source_line", "movie_id", "reason", "record")
+
+# Plain decimal notation only: no exponents, thousands separators, units or NaN.
+_INTEGER = r"[+-]?\d+"
+_DECIMAL = r"[+-]?(\d+\.?\d*|\.\d+)"
+_LARGEST_INTEGER = {"Int32": 2**31 - 1, "Int64": 2**53}
 
 
 @dataclass(frozen=True)
@@ -29,18 +35,21 @@ def stage(data: bytes, location: str, today: dt.date) -> StagingResult:
     positions = [header.index(name) for name in COLUMN_NAMES]
     width = len(header)
 
+    id_position = header.index("movie_id")
     lines: list[int] = []
-    rows: list[list[str]] = []
+    originals: list[list[str]] = []
     malformed: list[dict] = []
     for record in iter_records(text):
         if len(record.fields) != width:
+            movie_id = record.fields[id_position] if len(record.fields) > id_position else None
             malformed.append(
-                _reject(record.line, record.fields[0] if record.fields else None,
+                _reject(record.line, movie_id,
                         f"expected {width} fields, found {len(record.fields)}", record.fields)
             )  # fmt: skip
             continue
         lines.append(record.line)
-        rows.append([record.fields[position] for position in positions])
+        originals.append(record.fields)
+    rows = [[fields[position] for position in positions] for fields in originals]
 
     raw = pd.DataFrame(rows, columns=list(COLUMN_NAMES), dtype="string")
     raw = raw.apply(lambda column: column.str.strip()).replace("", pd.NA)
@@ -53,7 +62,10 @@ def stage(data: bytes, location: str, today: dt.date) -> StagingResult:
         + [
             _reject(line, movie_id, reason, record)
             for line, movie_id, reason, record in zip(
-                raw.index[bad], raw.loc[bad, "movie_id"], reasons[bad], _records(raw[bad])
+                raw.index[bad],
+                raw.loc[bad, "movie_id"],
+                reasons[bad],
+                (originals[position] for position in bad.to_numpy().nonzero()[0]),
             )
         ],
         columns=list(REJECT_COLUMNS),
@@ -82,14 +94,16 @@ def _typed_and_reasons(raw: pd.DataFrame, today: dt.date) -> tuple[pd.DataFrame,
         if rule.required:
             problems.append(_when(~present, f"{name} is empty"))
         if rule.kind in (Kind.INTEGER, Kind.DECIMAL):
-            numbers = pd.to_numeric(values, errors="coerce")
-            unparseable = present & numbers.isna()
-            if rule.kind is Kind.INTEGER:
-                unparseable |= present & numbers.notna() & (numbers % 1 != 0)
+            syntax = _INTEGER if rule.kind is Kind.INTEGER else _DECIMAL
+            unparseable = present & ~values.str.fullmatch(syntax).fillna(False).astype(bool)
+            numbers = pd.to_numeric(values.where(~unparseable), errors="coerce")
             problems.append(
                 _when(unparseable, f"{name} " + _quoted(values) + f" is not {_a(rule.kind)}")
             )
-            numbers = numbers.where(~unparseable)
+            if rule.kind is Kind.INTEGER:
+                too_large = numbers.abs() > _LARGEST_INTEGER[rule.pandas_dtype]
+                problems.append(_when(too_large, f"{name} " + _quoted(values) + " is too large"))
+                numbers = numbers.where(~too_large)
             maximum = contract.last_valid_year(today) if name == "year" else rule.maximum
             out_of_range = pd.Series(False, index=raw.index)
             if rule.minimum is not None:
@@ -101,7 +115,7 @@ def _typed_and_reasons(raw: pd.DataFrame, today: dt.date) -> tuple[pd.DataFrame,
                       + f" is outside {_fmt(rule.minimum)}..{_fmt(maximum)}")
             )  # fmt: skip
             if rule.decimals is not None:
-                numbers = numbers.round(rule.decimals)
+                numbers = round_half_up(numbers, rule.decimals)
             typed[name] = numbers.astype(rule.pandas_dtype)
         elif rule.kind is Kind.LIST:
             normalised = values.map(normalise_list, na_action="ignore").replace("", pd.NA)
@@ -134,14 +148,13 @@ def _quoted(values: pd.Series) -> pd.Series:
     return "'" + values.fillna("") + "'"
 
 
-def _records(rows: pd.DataFrame) -> list[list[str]]:
-    return rows.fillna("").astype(str).values.tolist()
-
-
 def _reject(line: int, movie_id, reason: str, fields: list[str]) -> dict:
+    # The writer quotes a field holding any character of its line terminator, so the
+    # terminator must contain \r and \n for multi-line fields to come out quoted.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(fields)
-    return {"source_line": line, "movie_id": movie_id, "reason": reason, "record": buffer.getvalue()}
+    csv.writer(buffer, lineterminator="\r\n").writerow(fields)
+    record = buffer.getvalue().removesuffix("\r\n")
+    return {"source_line": line, "movie_id": movie_id, "reason": reason, "record": record}
 
 
 def _a(kind: Kind) -> str:

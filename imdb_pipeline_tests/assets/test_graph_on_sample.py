@@ -1,0 +1,140 @@
+"""The whole graph on the bundled sample, against a real PostgreSQL."""
+
+import pytest
+
+from imdb_pipeline_tests.conftest import query
+from imdb_pipeline_tests.warehouse_state import materialize_all, table_fingerprints
+
+# Counted by hand from imdb_pipeline/data/imdb_movies.csv: 50 rows, 2 rejected (rating 12.5 on
+# line 21, movie_id tt12ab34 on line 37), 1 repeated movie_id, so 47 movies.
+EXPECTED_ROW_COUNTS = {
+    "staging.stg_movies": 47,
+    "staging.stg_movies_rejects": 2,
+    "core.dim_movies": 47,
+    "core.dim_directors": 30,
+    "core.dim_genres": 18,
+    "core.dim_actors": 169,
+    "core.bridge_movie_genre": 110,
+    "core.bridge_movie_actor": 187,
+    "core.fact_movie_performance": 47,
+    "analytics.agg_director_stats": 30,
+    "analytics.agg_genre_trends": 95,
+    "analytics.agg_yearly_revenue": 31,
+    "analytics.agg_top_movies": 45,
+}
+
+KEYS = {
+    "core.dim_movies": ["movie_key", "movie_id"],
+    "core.dim_directors": ["director_key", "director_name"],
+    "core.dim_genres": ["genre_key", "genre_name"],
+    "core.dim_actors": ["actor_key", "actor_name"],
+}
+
+FOREIGN_KEYS = [
+    ("core.fact_movie_performance", "movie_key", "core.dim_movies"),
+    ("core.fact_movie_performance", "director_key", "core.dim_directors"),
+    ("core.bridge_movie_genre", "movie_key", "core.dim_movies"),
+    ("core.bridge_movie_genre", "genre_key", "core.dim_genres"),
+    ("core.bridge_movie_actor", "movie_key", "core.dim_movies"),
+    ("core.bridge_movie_actor", "actor_key", "core.dim_actors"),
+    ("analytics.agg_director_stats", "director_key", "core.dim_directors"),
+]
+
+
+@pytest.fixture
+def loaded_sample(warehouse_url, sample_source) -> str:
+    materialize_all()
+    return warehouse_url
+
+
+def test_every_table_has_the_expected_rows(loaded_sample):
+    counts = {table: count for table, (count, _) in table_fingerprints(loaded_sample).items()}
+    assert counts == EXPECTED_ROW_COUNTS
+
+
+def test_keys_are_unique_and_every_foreign_key_resolves(loaded_sample):
+    for table, columns in KEYS.items():
+        for column in columns:
+            assert query(
+                loaded_sample, f"SELECT count(*) - count(DISTINCT {column}) FROM {table}"
+            ) == [(0,)], f"{table}.{column} repeats"
+    for table, column, dimension in FOREIGN_KEYS:
+        assert query(
+            loaded_sample,
+            f"SELECT count(*) FROM {table} t LEFT JOIN {dimension} d USING ({column}) "
+            f"WHERE d.{column} IS NULL",
+        ) == [(0,)], f"{table}.{column} has keys missing from {dimension}"
+
+
+def test_rejects_name_the_line_and_the_reason(loaded_sample):
+    assert query(
+        loaded_sample, "SELECT source_line, movie_id, reason FROM staging.stg_movies_rejects"
+    ) == [
+        (21, "tt0086879", "rating '12.5' is outside 0..10"),
+        (37, "tt12ab34", "movie_id 'tt12ab34' does not match ^tt\\d+$"),
+    ]
+
+
+def test_unknown_values_stay_null(loaded_sample):
+    assert query(
+        loaded_sample,
+        "SELECT count(*) FILTER (WHERE metascore IS NULL), "
+        "count(*) FILTER (WHERE gross_millions IS NULL), "
+        "count(*) FILTER (WHERE gross_millions = 0 OR metascore = 0) "
+        "FROM core.fact_movie_performance",
+    ) == [(6, 8, 0)]
+    # No movie of 1957 has a known gross: the total is unknown, not zero.
+    assert query(
+        loaded_sample,
+        "SELECT total_movies, movies_with_gross, total_gross_millions, avg_gross_millions "
+        "FROM analytics.agg_yearly_revenue WHERE year = 1957",
+    ) == [(2, 0, None, None)]
+
+
+def test_hand_computed_aggregates(loaded_sample):
+    # Nolan: ratings 9.0, 8.8, 8.7 and 8.4 average 8.725, rounded half up like numeric ROUND.
+    assert query(
+        loaded_sample,
+        "SELECT total_movies, avg_rating, avg_metascore, total_votes, total_gross_millions, "
+        "first_year, last_year, best_movie_title FROM analytics.agg_director_stats "
+        "WHERE director_name = 'Christopher Nolan'",
+    ) == [(4, 8.73, 78.75, 8639340, 1041.0, 2000, 2014, "The Dark Knight")]
+    # Hitchcock: metascores 100 and 97; only Psycho has a known gross.
+    assert query(
+        loaded_sample,
+        "SELECT avg_metascore, total_gross_millions, movies_with_gross "
+        "FROM analytics.agg_director_stats WHERE director_name = 'Alfred Hitchcock'",
+    ) == [(98.5, 32.0, 1)]
+    # 1995 grossed 191.80 against 466.52 in 1994: (191.80 - 466.52) / 466.52 = -58.89 %.
+    assert query(
+        loaded_sample,
+        "SELECT year, total_gross_millions, yoy_growth_pct FROM analytics.agg_yearly_revenue "
+        "WHERE year IN (1994, 1995) ORDER BY year",
+    ) == [(1994, 466.52, None), (1995, 191.8, -58.89)]
+    # 2017 has 3 movies, 2 of them dramas: 66.67 % of that year.
+    assert query(
+        loaded_sample,
+        "SELECT total_movies, share_of_year_pct FROM analytics.agg_genre_trends "
+        "WHERE genre_name = 'Drama' AND year = 2017",
+    ) == [(2, 66.67)]
+
+
+def test_top_movies_are_ranked_without_gaps(loaded_sample):
+    rows = query(loaded_sample, "SELECT rank, title, votes FROM analytics.agg_top_movies ORDER BY rank")
+    assert [rank for rank, _, _ in rows] == list(range(1, len(rows) + 1))
+    assert rows[0][1] == "The Shawshank Redemption"
+    assert min(votes for _, _, votes in rows) >= 25_000
+
+
+def test_text_survives_with_accents_apostrophes_commas_and_quotes(loaded_sample):
+    names = {row[0] for row in query(loaded_sample, "SELECT actor_name FROM core.dim_actors")}
+    assert {"Penélope Cruz", "Lupita Nyong'o"} <= names
+    assert query(
+        loaded_sample, "SELECT count(*) FROM core.dim_movies WHERE title LIKE '%,%\"%'"
+    ) == [(1,)]
+
+
+def test_materializing_twice_changes_nothing(loaded_sample):
+    first = table_fingerprints(loaded_sample)
+    materialize_all()
+    assert table_fingerprints(loaded_sample) == first

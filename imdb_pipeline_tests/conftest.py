@@ -1,0 +1,99 @@
+"""Shared test servers: one real PostgreSQL (embedded) for the session, a fresh database per test.
+
+Nothing here mocks a database: every test that touches the warehouse talks to PostgreSQL 18
+over TCP on 127.0.0.1.
+"""
+
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREHOUSE_URL
+from imdb_pipeline.resources import embedded_postgres
+
+SAMPLE = Path(__file__).parents[1] / "imdb_pipeline" / "data" / "imdb_movies.csv"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def embedded_server_home() -> Iterator[Path]:
+    """A folder for an embedded server's data, removed afterwards.
+
+    Not under pytest's tmp_path: as root the server runs as another OS user that must traverse
+    the folder's parents, and pytest resets its own base folder to mode 0700.
+    """
+    home = Path(tempfile.mkdtemp(prefix="imdb_pipeline_pg_"))
+    try:
+        yield home
+    finally:
+        embedded_postgres.stop(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[embedded_postgres.EmbeddedPostgres]:
+    """A real PostgreSQL server for the whole session, stopped at the end."""
+    with embedded_server_home() as home:
+        yield embedded_postgres.ensure_running(home, free_port(), "postgres")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch) -> Path:
+    """No test reads the developer's ~/.imdb_pipeline or their IMDB_* settings."""
+    for name in list(os.environ):
+        if name.startswith("IMDB_") or name == "DAGSTER_HOME":
+            monkeypatch.delenv(name)
+    home = tmp_path / "pipeline_home"
+    monkeypatch.setenv(ENV_PIPELINE_HOME, str(home))
+    return home
+
+
+@pytest.fixture
+def warehouse_url(postgres_server, monkeypatch) -> Iterator[str]:
+    """A new, empty database on the session server, set as IMDB_WAREHOUSE_URL."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    _admin(postgres_server, f'CREATE DATABASE "{name}"')
+    url = postgres_server.url(name)
+    monkeypatch.setenv(ENV_WAREHOUSE_URL, url)
+    yield url
+    _admin(postgres_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sample_source(monkeypatch) -> Path:
+    monkeypatch.setenv(ENV_SOURCE_URI, str(SAMPLE))
+    return SAMPLE
+
+
+def _admin(server: embedded_postgres.EmbeddedPostgres, statement: str) -> None:
+    connection = psycopg2.connect(server.url("postgres"))
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def query(url: str, statement: str, parameters=None) -> list[tuple]:
+    """Rows of one query, in a short-lived connection."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, parameters)
+            return cursor.fetchall()
+    finally:
+        connection.close()

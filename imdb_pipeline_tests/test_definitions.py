@@ -1,0 +1,72 @@
+"""The code location loads, and every definition tells a data steward what it is."""
+
+import importlib
+import os
+import subprocess
+import sys
+
+import dagster as dg
+
+from imdb_pipeline.constants import Layer
+from imdb_pipeline.definitions import defs
+
+EXPECTED_ASSETS = {
+    "raw/raw_imdb_movies",
+    "staging/stg_movies", "staging/stg_movies_rejects",
+    "core/dim_movies", "core/dim_directors", "core/dim_genres", "core/dim_actors",
+    "core/bridge_movie_genre", "core/bridge_movie_actor", "core/fact_movie_performance",
+    "analytics/agg_director_stats", "analytics/agg_genre_trends",
+    "analytics/agg_yearly_revenue", "analytics/agg_top_movies",
+}  # fmt: skip
+
+
+def test_definitions_validate():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_the_graph_holds_every_warehouse_table():
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+
+
+def test_every_asset_has_its_layer_as_group_and_prefix_a_description_and_an_owner():
+    graph = defs.resolve_asset_graph()
+    layers = {layer.value for layer in Layer}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name in layers, key
+        assert key.path[0] == node.group_name, key
+        assert node.description, key
+        assert node.owners, key
+
+
+def test_every_job_has_a_description():
+    for job in defs.jobs:
+        assert job.description
+
+
+def test_the_graph_shape_is_as_designed():
+    graph = defs.resolve_asset_graph()
+    parents = {
+        key.to_user_string(): sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents["staging/stg_movies"] == ["raw/raw_imdb_movies"]
+    assert parents["core/fact_movie_performance"] == [
+        "core/dim_directors", "core/dim_movies", "staging/stg_movies"
+    ]
+    assert parents["analytics/agg_genre_trends"] == [
+        "core/bridge_movie_genre", "core/dim_genres", "core/dim_movies",
+        "core/fact_movie_performance",
+    ]  # fmt: skip
+
+
+def test_importing_the_code_location_reads_no_environment_and_starts_nothing(tmp_path):
+    # A fresh interpreter with a pipeline home that must stay untouched by the import.
+    home = tmp_path / "untouched"
+    environment = {**os.environ, "IMDB_PIPELINE_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-c", "import imdb_pipeline.definitions"], env=environment, check=True
+    )
+    assert not home.exists()
+    importlib.import_module("imdb_pipeline.definitions")

@@ -1,0 +1,35 @@
+"""The README's first command, as a newcomer runs it: `imdb-pipeline materialize` with nothing
+configured but a pipeline home, starting its own embedded PostgreSQL on a chosen port."""
+
+import os
+import subprocess
+
+from imdb_pipeline.resources import embedded_postgres
+from imdb_pipeline_tests.conftest import embedded_server_home, free_port, query
+
+
+def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
+    port = free_port()
+    with embedded_server_home() as home:
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith("IMDB_") and name != "DAGSTER_HOME"
+        }
+        environment.update(IMDB_PIPELINE_HOME=str(home), IMDB_EMBEDDED_PG_PORT=str(port))
+
+        completed = subprocess.run(
+            ["imdb-pipeline", "materialize"], env=environment, capture_output=True, text=True,
+            timeout=240,
+        )  # fmt: skip
+
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        url = f"postgresql://postgres@127.0.0.1:{port}/imdb_warehouse"
+        assert f"psql {url}" in completed.stdout
+        assert "imdb-pipeline ui" in completed.stdout
+        assert query(url, "SELECT count(*) FROM analytics.agg_top_movies") == [(45,)]
+        # The run is recorded in a persistent Dagster instance under the pipeline home.
+        assert (home / "dagster_home").is_dir()
+        assert any((home / "dagster_home").iterdir())
+        # The server outlives the command, for psql, BI tools and the UI.
+        assert embedded_postgres.stop(home)

@@ -1,0 +1,45 @@
+"""Helpers that describe what the warehouse holds, to compare before and after a run."""
+
+import dagster as dg
+
+from imdb_pipeline_tests.conftest import query
+
+
+def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
+    """Row count and a content hash of every table in the pipeline's schemas."""
+    tables = query(
+        url,
+        """SELECT schemaname, tablename FROM pg_tables
+           WHERE schemaname IN ('staging', 'core', 'analytics') ORDER BY 1, 2""",
+    )
+    fingerprints = {}
+    for schema, table in tables:
+        [(count, digest)] = query(
+            url,
+            f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+            f'FROM "{schema}"."{table}" t',
+        )
+        fingerprints[f"{schema}.{table}"] = (count, digest)
+    return fingerprints
+
+
+def materialize_all(raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+    """Every asset of the code location, with its real resources, in process."""
+    from imdb_pipeline.definitions import defs
+
+    return dg.materialize(
+        list(defs.assets), resources=dict(defs.resources), raise_on_error=raise_on_error
+    )
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> str:
+    """All step failure messages of a run, joined."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                messages.append(data.user_failure_data.description)
+            if data.error:
+                messages.append(data.error.to_string())
+    return "\n".join(messages)
