@@ -65,11 +65,11 @@ def isolated_environment(tmp_path, monkeypatch) -> Path:
 def warehouse_url(postgres_server, monkeypatch) -> Iterator[str]:
     """A new, empty database on the session server, set as IMDB_WAREHOUSE_URL."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    _admin(postgres_server, f'CREATE DATABASE "{name}"')
+    admin(postgres_server, f'CREATE DATABASE "{name}"')
     url = postgres_server.url(name)
     monkeypatch.setenv(ENV_WAREHOUSE_URL, url)
     yield url
-    _admin(postgres_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin(postgres_server, f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def sample_source(monkeypatch) -> Path:
     return SAMPLE
 
 
-def _admin(server: embedded_postgres.EmbeddedPostgres, statement: str) -> None:
+def admin(server: embedded_postgres.EmbeddedPostgres, statement: str) -> None:
     connection = psycopg2.connect(server.url("postgres"))
     try:
         connection.autocommit = True

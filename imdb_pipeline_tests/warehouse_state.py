@@ -23,12 +23,17 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
     return fingerprints
 
 
-def materialize_all(raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+def materialize_all(
+    raise_on_error: bool = True, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     """Every asset of the code location, with its real resources, in process."""
     from imdb_pipeline.definitions import defs
 
     return dg.materialize(
-        list(defs.assets), resources=dict(defs.resources), raise_on_error=raise_on_error
+        list(defs.assets),
+        resources=dict(defs.resources),
+        raise_on_error=raise_on_error,
+        instance=instance,
     )
 
 

@@ -1,0 +1,18 @@
+"""The benchmark keeps working (a few hundred rows; no timing is asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).parents[1]
+
+
+def test_benchmark_runs_end_to_end_on_a_small_source():
+    completed = subprocess.run(
+        [sys.executable, "bench/run.py", "--rows", "500"],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "rows                          500" in completed.stdout
+    for line in ("stage_movies", "analytics__agg_top_movies", "total wall seconds", "peak memory"):
+        assert line in completed.stdout
