@@ -25,3 +25,7 @@ DEFAULT_EMBEDDED_PG_PORT = 54329
 EMBEDDED_DATABASE = "imdb_warehouse"
 
 RAW_DATASET = "imdb_movies"
+
+# Resource keys, shared by definitions.py and the assets that name their IO manager.
+WAREHOUSE_IO_MANAGER_KEY = "warehouse_io_manager"
+RAW_IO_MANAGER_KEY = "raw_io_manager"

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from imdb_pipeline.assets import analytics, core, raw, staging
+from imdb_pipeline.constants import RAW_IO_MANAGER_KEY, WAREHOUSE_IO_MANAGER_KEY
 from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
 from imdb_pipeline.io_managers.raw_files import RawFileIOManager
 from imdb_pipeline.jobs import imdb_movies_etl
@@ -17,7 +18,7 @@ defs = dg.Definitions(
     resources={
         "source": SourceResource(),
         "warehouse": warehouse,
-        "warehouse_io_manager": PostgresPandasIOManager(warehouse=warehouse),
-        "raw_io_manager": RawFileIOManager(),
+        WAREHOUSE_IO_MANAGER_KEY: PostgresPandasIOManager(warehouse=warehouse),
+        RAW_IO_MANAGER_KEY: RawFileIOManager(),
     },
 )

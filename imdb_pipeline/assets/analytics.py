@@ -10,7 +10,8 @@ from imdb_pipeline.assets.core import (
     dim_movies,
     fact_movie_performance,
 )
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.assets.warehouse_table import table_properties
+from imdb_pipeline.constants import Layer
 from imdb_pipeline.lib import aggregates
 
 FACT = {"fact": dg.AssetIn(key=fact_movie_performance.key)}
@@ -21,12 +22,7 @@ def analytics_table(description: str, primary_key: list[str], ins: dict[str, dg.
     """An asset stored as a table in the analytics schema."""
     return dg.asset(
         key_prefix=Layer.ANALYTICS.value,
-        group_name=Layer.ANALYTICS.value,
-        io_manager_key="warehouse_io_manager",
-        kinds={"pandas", "postgres"},
-        owners=[DATA_ENGINEERING_OWNER],
-        description=description,
-        metadata={"primary_key": primary_key},
+        **table_properties(Layer.ANALYTICS, description, primary_key),
         ins={**FACT, **MOVIES, **ins},
     )
 

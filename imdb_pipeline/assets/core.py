@@ -4,7 +4,8 @@ import dagster as dg
 import pandas as pd
 
 from imdb_pipeline.assets.staging import STG_MOVIES
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.assets.warehouse_table import table_properties
+from imdb_pipeline.constants import Layer
 from imdb_pipeline.lib import bridges, dimensions, facts
 from imdb_pipeline.resources.warehouse import WarehouseResource
 
@@ -13,12 +14,7 @@ def core_table(description: str, primary_key: list[str], **kwargs):
     """An asset stored as a table in the core schema."""
     return dg.asset(
         key_prefix=Layer.CORE.value,
-        group_name=Layer.CORE.value,
-        io_manager_key="warehouse_io_manager",
-        kinds={"pandas", "postgres"},
-        owners=[DATA_ENGINEERING_OWNER],
-        description=description,
-        metadata={"primary_key": primary_key},
+        **table_properties(Layer.CORE, description, primary_key),
         **kwargs,
     )
 

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, RAW_IO_MANAGER_KEY, Layer
 from imdb_pipeline.io_managers.raw_files import RawFile
 from imdb_pipeline.lib.source_file import SourceFileError, profile
 from imdb_pipeline.resources.source import SourceResource
@@ -11,7 +11,7 @@ from imdb_pipeline.resources.source import SourceResource
 @dg.asset(
     key_prefix=Layer.RAW.value,
     group_name=Layer.RAW.value,
-    io_manager_key="raw_io_manager",
+    io_manager_key=RAW_IO_MANAGER_KEY,
     kinds={"csv"},
     owners=[DATA_ENGINEERING_OWNER],
     description="The IMDb movies source file as read, stored unchanged in the raw store.",

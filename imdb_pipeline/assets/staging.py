@@ -6,7 +6,8 @@ import dagster as dg
 import pandas as pd
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.assets.warehouse_table import table_properties
+from imdb_pipeline.constants import Layer
 from imdb_pipeline.io_managers.raw_files import RawFile
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.staging import stage
@@ -16,15 +17,7 @@ STG_MOVIES_REJECTS = dg.AssetKey([Layer.STAGING.value, "stg_movies_rejects"])
 
 
 def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.AssetOut:
-    return dg.AssetOut(
-        key=key,
-        group_name=Layer.STAGING.value,
-        io_manager_key="warehouse_io_manager",
-        kinds={"pandas", "postgres"},
-        owners=[DATA_ENGINEERING_OWNER],
-        description=description,
-        metadata={"primary_key": primary_key},
-    )
+    return dg.AssetOut(key=key, **table_properties(Layer.STAGING, description, primary_key))
 
 
 @dg.multi_asset(

@@ -1,6 +1,7 @@
 """The Postgres IO manager against a real server: round trips, atomic replace, metadata."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import dagster as dg
@@ -170,3 +171,23 @@ def test_empty_and_single_row_tables_round_trip(warehouse_url, rows):
     defs = _definitions(lambda: frame)
     _materialize(defs)
     pd.testing.assert_frame_equal(defs.load_asset_value(["staging", "nasty"]), frame)
+
+
+def test_readers_during_a_replace_see_the_old_table_or_the_new_one_never_a_partial_one(
+    warehouse_url, monkeypatch
+):
+    old_rows, new_rows = 1_000, 300_000
+    _materialize(_definitions(lambda: pd.DataFrame({"id": pd.array(range(old_rows), dtype="Int64")})))
+    monkeypatch.setattr(pg_tables, "COPY_BATCH_ROWS", 25_000)
+    new = _definitions(lambda: pd.DataFrame({"id": pd.array(range(new_rows), dtype="Int64")}))
+    loader = threading.Thread(target=_materialize, args=(new,))
+
+    seen = set()
+    loader.start()
+    while loader.is_alive():
+        seen.add(query(warehouse_url, "SELECT count(*) FROM staging.nasty")[0][0])
+    loader.join()
+    seen.add(query(warehouse_url, "SELECT count(*) FROM staging.nasty")[0][0])
+
+    # Both states were read (the loop ran during the load), and nothing in between.
+    assert seen == {old_rows, new_rows}
