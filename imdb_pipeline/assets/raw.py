@@ -3,8 +3,9 @@
 import dagster as dg
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, RAW_IO_MANAGER_KEY, Layer
-from imdb_pipeline.io_managers.raw_files import RawFile
+from imdb_pipeline.io_managers.raw_files import SOURCE_URI_METADATA, RawFile
 from imdb_pipeline.lib.source_file import SourceFileError, profile
+from imdb_pipeline.resources.file_stores import StorageError
 from imdb_pipeline.resources.source import SourceResource
 
 
@@ -21,12 +22,14 @@ def raw_imdb_movies(context: dg.AssetExecutionContext, source: SourceResource) -
     try:
         data = source.read(uri)
         file_profile = profile(data, uri)
+    except StorageError as error:
+        raise dg.Failure(description=str(error), allow_retries=error.transient) from None
     except SourceFileError as error:
         # A bad file is not transient: fail at once, with the reason, and without retries.
         raise dg.Failure(description=str(error), allow_retries=False) from None
     context.add_output_metadata(
         {
-            "source_uri": uri,
+            SOURCE_URI_METADATA: uri,
             "size_bytes": file_profile.size_bytes,
             "sha256": file_profile.sha256,
             "dagster/row_count": file_profile.row_count,

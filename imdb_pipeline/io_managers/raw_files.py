@@ -1,28 +1,29 @@
 """Raw snapshots: the source file's original bytes, kept unchanged and addressed by content.
 
-A snapshot lives at `<dataset>/ingest_date=YYYY-MM-DD/<sha256>.csv` under the raw store's root.
-The same bytes ingested twice on a day are stored once. Downstream steps read the snapshot that
-the latest materialization recorded, not the source again, so a snapshot can be reprocessed.
+A snapshot lives at `<dataset>/ingest_date=YYYY-MM-DD/<sha256>.csv[.gz]` under the raw store
+(IMDB_RAW_STORE_URI: a folder, or `s3://bucket/prefix`). The same bytes ingested twice on a day
+are stored once. Downstream steps read the snapshot that the latest materialization recorded,
+not the source again, so a snapshot can be reprocessed later.
 """
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
-from imdb_pipeline.deployment import pipeline_home
+from imdb_pipeline.deployment import raw_store_uri
+from imdb_pipeline.lib.compression import snapshot_suffix
+from imdb_pipeline.lib.locations import join
+from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
 
 RAW_URI_METADATA = "raw_uri"
+SOURCE_URI_METADATA = "source_uri"
 
 
 @dataclass(frozen=True)
 class RawFile:
-    """A source file as read: its bytes and where they came from."""
+    """A source file as read: its bytes (compressed, if it was) and where they came from."""
 
     data: bytes
     source_uri: str
@@ -32,70 +33,27 @@ class RawFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
-class RawStore(ABC):
-    """Immutable, content-addressed storage of raw snapshots."""
-
-    @abstractmethod
-    def uri(self, relative_path: str) -> str: ...
-
-    @abstractmethod
-    def put(self, relative_path: str, data: bytes) -> bool:
-        """Store the bytes unless already there; True when written."""
-
-    @abstractmethod
-    def get(self, uri: str) -> bytes: ...
-
-
-class LocalRawStore(RawStore):
-    def __init__(self, root: Path):
-        self._root = root
-
-    def uri(self, relative_path: str) -> str:
-        return str(self._root / relative_path)
-
-    def put(self, relative_path: str, data: bytes) -> bool:
-        target = self._root / relative_path
-        if target.exists():
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write aside, then rename: a reader never sees a partial snapshot.
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o444)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return True
-
-    def get(self, uri: str) -> bytes:
-        return Path(uri).read_bytes()
-
-
-def snapshot_path(dataset: str, ingest_date: dt.date, sha256: str) -> str:
-    return f"{dataset}/ingest_date={ingest_date.isoformat()}/{sha256}.csv"
+def snapshot_path(dataset: str, ingest_date: dt.date, raw_file: RawFile) -> str:
+    suffix = snapshot_suffix(raw_file.data)
+    return f"{dataset}/ingest_date={ingest_date.isoformat()}/{raw_file.sha256}{suffix}"
 
 
 class RawFileIOManager(dg.ConfigurableIOManager):
-    """Stores RawFile outputs as their original bytes in the raw store (never as pickles)."""
+    """Stores RawFile outputs as their original bytes in the raw store, never as pickles."""
 
-    root: str | None = None
-
-    def _store(self) -> RawStore:
-        return LocalRawStore(Path(self.root) if self.root else pipeline_home() / "raw")
+    files: dg.ResourceDependency[FileStoreResource]
 
     def handle_output(self, context: dg.OutputContext, obj: RawFile) -> None:
         dataset = context.asset_key.path[-1].removeprefix("raw_")
-        relative = snapshot_path(dataset, dt.datetime.now(dt.timezone.utc).date(), obj.sha256)
-        store = self._store()
-        written = store.put(relative, obj.data)
+        today = dt.datetime.now(dt.timezone.utc).date()
+        uri = join(raw_store_uri(), snapshot_path(dataset, today, obj))
+        try:
+            written = self.files.for_uri(uri).write_once(uri, obj.data)
+        except StorageError as error:
+            raise dg.Failure(f"Could not store the raw snapshot: {error}",
+                             allow_retries=error.transient) from None  # fmt: skip
         context.add_output_metadata(
-            {
-                RAW_URI_METADATA: dg.MetadataValue.path(store.uri(relative)),
-                "already_stored": not written,
-            }
+            {RAW_URI_METADATA: dg.MetadataValue.path(uri), "already_stored": not written}
         )
 
     def load_input(self, context: dg.InputContext) -> RawFile:
@@ -104,5 +62,10 @@ class RawFileIOManager(dg.ConfigurableIOManager):
         if RAW_URI_METADATA not in metadata:
             raise dg.Failure(f"No raw snapshot of {context.asset_key.to_user_string()} is recorded")
         uri = str(metadata[RAW_URI_METADATA].value)
-        source = metadata.get("source_uri")
-        return RawFile(data=self._store().get(uri), source_uri=str(source.value) if source else uri)
+        source = metadata.get(SOURCE_URI_METADATA)
+        try:
+            data = self.files.for_uri(uri).read(uri)
+        except StorageError as error:
+            raise dg.Failure(f"Could not read the raw snapshot: {error}",
+                             allow_retries=error.transient) from None  # fmt: skip
+        return RawFile(data=data, source_uri=str(source.value) if source else uri)

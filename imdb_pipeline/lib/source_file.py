@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from imdb_pipeline.lib.compression import decompress
 from imdb_pipeline.lib.contract import COLUMN_NAMES
 
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -38,7 +39,12 @@ class Record:
 
 
 def decode(data: bytes, location: str) -> str:
-    """UTF-8 text of the file (a leading BOM is dropped); names the line of any invalid byte."""
+    """UTF-8 text of the file, gunzipped if it is gzip; a leading BOM is dropped. An invalid
+    byte is reported with its line."""
+    try:
+        data = decompress(data, location)
+    except ValueError as error:
+        raise SourceFileError(str(error)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -1,23 +1,19 @@
-"""Where the source CSV comes from."""
-
-from pathlib import Path
+"""Where the source CSV comes from: a local path or an S3 object, plain or gzip."""
 
 import dagster as dg
 
 from imdb_pipeline.deployment import source_uri
-from imdb_pipeline.lib.source_file import SourceFileError
+from imdb_pipeline.resources.file_stores import FileStoreResource
 
 
 class SourceResource(dg.ConfigurableResource):
     """The source file named by IMDB_SOURCE_URI (default: the bundled sample), read as bytes."""
 
+    files: dg.ResourceDependency[FileStoreResource]
+
     def uri(self) -> str:
         return source_uri()
 
     def read(self, uri: str) -> bytes:
-        path = Path(uri).expanduser()
-        if not path.exists():
-            raise SourceFileError(f"{uri}: file not found; set IMDB_SOURCE_URI to the source CSV")
-        if not path.is_file():
-            raise SourceFileError(f"{uri}: not a file; set IMDB_SOURCE_URI to the source CSV")
-        return path.read_bytes()
+        """The file's bytes as stored (still compressed if it is); raises StorageError."""
+        return self.files.for_uri(uri).read(uri)
