@@ -112,8 +112,9 @@ def run(rows: int, keep: bool, s3: bool = False) -> int:
             server = embedded_postgres.ensure_running(home, port, "imdb_warehouse")
             environment["IMDB_EMBEDDED_PG_PORT"] = str(port)
 
+        today = time.strftime("%Y-%m-%d", time.gmtime())
         command = ["dagster", "asset", "materialize", "-m", "imdb_pipeline.definitions",
-                   "--select", "*"]  # fmt: skip
+                   "--select", "*", "--partition", today]  # fmt: skip
         peak, server_peak = 0, 0
         started = time.perf_counter()
         with open(work / "run.log", "wb") as log:

@@ -1,13 +1,15 @@
 """`imdb-pipeline`: run the whole graph locally and tell the user how to look at the result.
 
-    imdb-pipeline materialize      # materialize every asset (embedded PostgreSQL unless
-                                   # IMDB_WAREHOUSE_URL is set), then print how to connect
+    imdb-pipeline materialize      # materialize every asset for today (embedded PostgreSQL
+                                   # unless IMDB_WAREHOUSE_URL is set), then print how to connect
+    imdb-pipeline materialize --partition 2024-03-01   # one past day
     imdb-pipeline ui               # the Dagster UI on the same instance (dagster dev)
     imdb-pipeline warehouse url    # the warehouse URL (password hidden)
     imdb-pipeline warehouse stop   # stop the embedded PostgreSQL
 """
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -31,9 +33,10 @@ def _dagster_environment() -> dict[str, str]:
     return environment
 
 
-def materialize(select: str) -> int:
+def materialize(select: str, partition: str) -> int:
     url = warehouse_url()
-    command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select]
+    command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select,
+               "--partition", partition]  # fmt: skip
     result = subprocess.run(command, env=_dagster_environment())
     if result.returncode != 0:
         print("\nThe run failed; the warehouse keeps its previous tables.", file=sys.stderr)
@@ -71,13 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("materialize", help="materialize assets (default: all)")
     run.add_argument("--select", default="*", help="Dagster asset selection (default: '*')")
+    run.add_argument("--partition", default=dt.datetime.now(dt.timezone.utc).date().isoformat(),
+                     help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
     dev = commands.add_parser("ui", help="start the Dagster UI on this instance")
     dev.add_argument("--port", type=int, default=3000)
     store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
     store.add_argument("action", choices=["url", "stop"])
     arguments = parser.parse_args(argv)
     if arguments.command == "materialize":
-        return materialize(arguments.select)
+        return materialize(arguments.select, arguments.partition)
     if arguments.command == "ui":
         return ui(arguments.port)
     return warehouse(arguments.action)

@@ -4,16 +4,20 @@ This is the only place that reads the pipeline's environment variables. It is ca
 resource is used, never at import time, so importing the code location has no side effects.
 """
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from imdb_pipeline.constants import (
+    DATE_PLACEHOLDER,
     DEFAULT_EMBEDDED_PG_PORT,
+    DEFAULT_PARTITIONS_START_DATE,
     DEFAULT_PIPELINE_HOME,
     DEFAULT_S3_MAX_ATTEMPTS,
     ENV_EMBEDDED_PG_PORT,
+    ENV_PARTITIONS_START_DATE,
     ENV_PIPELINE_HOME,
     ENV_RAW_STORE_URI,
     ENV_S3_ENDPOINT_URL,
@@ -46,9 +50,29 @@ def pipeline_home(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get(ENV_PIPELINE_HOME) or DEFAULT_PIPELINE_HOME).expanduser().resolve()
 
 
-def source_uri(environ: Mapping[str, str] = os.environ) -> str:
-    """Where the source CSV is read from; the bundled sample when unset."""
-    return environ.get(ENV_SOURCE_URI) or str(BUNDLED_SAMPLE)
+def source_uri(snapshot_date: dt.date, environ: Mapping[str, str] = os.environ) -> str:
+    """Where the day's source CSV is read from; the bundled sample when unset.
+
+    A `{date}` in IMDB_SOURCE_URI is replaced by the day (YYYY-MM-DD), so each day reads its own
+    export; without it every day reads the same location (the latest export).
+    """
+    return (environ.get(ENV_SOURCE_URI) or str(BUNDLED_SAMPLE)).replace(
+        DATE_PLACEHOLDER, snapshot_date.isoformat()
+    )
+
+
+def partitions_start_date(environ: Mapping[str, str] = os.environ) -> str:
+    """First day of the daily snapshots (YYYY-MM-DD).
+
+    Read when the code location is loaded, because partitions are part of the asset graph's
+    shape: the one setting that cannot wait until a run.
+    """
+    value = environ.get(ENV_PARTITIONS_START_DATE) or DEFAULT_PARTITIONS_START_DATE
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{ENV_PARTITIONS_START_DATE}={value!r} is not a date (YYYY-MM-DD)") from None
+    return value
 
 
 def warehouse_target(

@@ -52,16 +52,31 @@ def test_the_graph_shape_is_as_designed():
         for key in graph.get_all_asset_keys()
     }
     assert parents["staging/stg_movies"] == ["raw/raw_imdb_movies"]
+    # The fact depends on its own previous day, so backfills run in date order.
     assert parents["core/fact_movie_performance"] == [
-        "core/dim_directors", "core/dim_movies", "staging/stg_movies"
-    ]
+        "core/dim_directors", "core/dim_movies", "core/fact_movie_performance",
+        "staging/stg_movies",
+    ]  # fmt: skip
     assert parents["analytics/agg_genre_trends"] == [
         "core/bridge_movie_genre", "core/dim_genres", "core/dim_movies",
         "core/fact_movie_performance",
     ]  # fmt: skip
 
 
-def test_importing_the_code_location_reads_no_environment_and_starts_nothing(tmp_path):
+def test_every_daily_table_is_partitioned_by_day_and_the_rest_is_not():
+    graph = defs.resolve_asset_graph()
+    daily = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).partitions_def is not None
+    }
+    assert daily == {
+        "raw/raw_imdb_movies", "staging/stg_movies", "staging/stg_movies_rejects",
+        "core/bridge_movie_genre", "core/bridge_movie_actor", "core/fact_movie_performance",
+    }  # fmt: skip
+
+
+def test_importing_the_code_location_starts_nothing_and_touches_no_files(tmp_path):
     # A fresh interpreter with a pipeline home that must stay untouched by the import.
     home = tmp_path / "untouched"
     environment = {**os.environ, "IMDB_PIPELINE_HOME": str(home)}

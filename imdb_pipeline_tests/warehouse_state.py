@@ -23,17 +23,26 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
     return fingerprints
 
 
+# A day of the daily partitions that the tests load unless they say otherwise.
+DAY = "2024-06-01"
+
+
 def materialize_all(
-    raise_on_error: bool = True, instance: dg.DagsterInstance | None = None
+    raise_on_error: bool = True,
+    instance: dg.DagsterInstance | None = None,
+    day: str = DAY,
+    selection: dg.AssetSelection | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Every asset of the code location, with its real resources, in process."""
+    """Every asset of the code location for one day, with its real resources, in process."""
     from imdb_pipeline.definitions import defs
 
     return dg.materialize(
         list(defs.assets),
         resources=dict(defs.resources),
         raise_on_error=raise_on_error,
-        instance=instance,
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        partition_key=day,
+        selection=selection,
     )
 
 

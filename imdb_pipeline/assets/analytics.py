@@ -1,4 +1,8 @@
-"""Analytics layer: tables ready for BI tools, computed from the star schema."""
+"""Analytics layer: tables ready for BI tools, describing the latest daily snapshot.
+
+They read only the latest day present in the fact and bridges, so re-running an older day
+leaves them as they are.
+"""
 
 import dagster as dg
 import pandas as pd
@@ -12,9 +16,14 @@ from imdb_pipeline.assets.core import (
 )
 from imdb_pipeline.assets.warehouse_table import table_properties
 from imdb_pipeline.constants import Layer
+from imdb_pipeline.io_managers.postgres import LATEST_PARTITION_ONLY
 from imdb_pipeline.lib import aggregates
 
-FACT = {"fact": dg.AssetIn(key=fact_movie_performance.key)}
+FACT = {
+    "fact": dg.AssetIn(
+        key=fact_movie_performance.key, metadata={LATEST_PARTITION_ONLY: True}
+    )
+}
 MOVIES = {"movies": dg.AssetIn(key=dim_movies.key)}
 
 
@@ -42,7 +51,9 @@ def agg_director_stats(
     "Per genre and year: movies, average rating, gross and the genre's share of that year.",
     ["genre_name", "year"],
     {
-        "bridge": dg.AssetIn(key=bridge_movie_genre.key),
+        "bridge": dg.AssetIn(
+            key=bridge_movie_genre.key, metadata={LATEST_PARTITION_ONLY: True}
+        ),
         "genres": dg.AssetIn(key=dim_genres.key),
     },
 )

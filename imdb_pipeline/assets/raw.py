@@ -1,10 +1,13 @@
-"""Raw layer: the source file, kept as it was read."""
+"""Raw layer: the day's source file, kept as it was read."""
+
+import datetime as dt
 
 import dagster as dg
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, RAW_IO_MANAGER_KEY, Layer
 from imdb_pipeline.io_managers.raw_files import SOURCE_URI_METADATA, RawFile
 from imdb_pipeline.lib.source_file import SourceFileError, profile
+from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.file_stores import StorageError
 from imdb_pipeline.resources.source import SourceResource
 
@@ -13,17 +16,21 @@ from imdb_pipeline.resources.source import SourceResource
     key_prefix=Layer.RAW.value,
     group_name=Layer.RAW.value,
     io_manager_key=RAW_IO_MANAGER_KEY,
+    partitions_def=daily_snapshots,
     kinds={"csv"},
     owners=[DATA_ENGINEERING_OWNER],
-    description="The IMDb movies source file as read, stored unchanged in the raw store.",
+    description="The day's IMDb movies export as read, stored unchanged in the raw store.",
 )
 def raw_imdb_movies(context: dg.AssetExecutionContext, source: SourceResource) -> RawFile:
-    uri = source.uri()
+    uri = source.uri(dt.date.fromisoformat(context.partition_key))
     try:
         data = source.read(uri)
         file_profile = profile(data, uri)
     except StorageError as error:
-        raise dg.Failure(description=str(error), allow_retries=error.transient) from None
+        raise dg.Failure(
+            description=f"No usable source for {context.partition_key}: {error}",
+            allow_retries=error.transient,
+        ) from None
     except SourceFileError as error:
         # A bad file is not transient: fail at once, with the reason, and without retries.
         raise dg.Failure(description=str(error), allow_retries=False) from None

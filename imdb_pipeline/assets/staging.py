@@ -1,4 +1,4 @@
-"""Staging layer: the source typed and cleaned, with the rows it had to reject."""
+"""Staging layer: each day's source typed and cleaned, with the rows it had to reject."""
 
 import datetime as dt
 
@@ -7,17 +7,21 @@ import pandas as pd
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.assets.warehouse_table import table_properties
-from imdb_pipeline.constants import Layer
+from imdb_pipeline.constants import SNAPSHOT_DATE, Layer
 from imdb_pipeline.io_managers.raw_files import RawFile
+from imdb_pipeline.lib.snapshots import with_snapshot_date
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.staging import stage
+from imdb_pipeline.partitions import daily_snapshots
 
 STG_MOVIES = dg.AssetKey([Layer.STAGING.value, "stg_movies"])
 STG_MOVIES_REJECTS = dg.AssetKey([Layer.STAGING.value, "stg_movies_rejects"])
 
 
 def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.AssetOut:
-    return dg.AssetOut(key=key, **table_properties(Layer.STAGING, description, primary_key))
+    properties = table_properties(Layer.STAGING, description, [SNAPSHOT_DATE, *primary_key])
+    properties["metadata"]["partition_expr"] = SNAPSHOT_DATE
+    return dg.AssetOut(key=key, **properties)
 
 
 @dg.multi_asset(
@@ -25,7 +29,7 @@ def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.Ass
     outs={
         "stg_movies": _table(
             STG_MOVIES,
-            "One typed, trimmed row per valid movie; a repeated movie_id keeps its last row.",
+            "One typed, trimmed row per valid movie and day; a repeated movie_id keeps its last row.",
             ["movie_id"],
         ),
         "stg_movies_rejects": _table(
@@ -35,18 +39,20 @@ def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.Ass
         ),
     },
     ins={"raw_file": dg.AssetIn(key=raw_imdb_movies.key)},
+    partitions_def=daily_snapshots,
 )
 def stage_movies(context: dg.AssetExecutionContext, raw_file: RawFile):
+    day = dt.date.fromisoformat(context.partition_key)
     try:
-        result = stage(raw_file.data, raw_file.source_uri, dt.date.today())
+        result = stage(raw_file.data, raw_file.source_uri, day)
     except SourceFileError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     context.log.info(
-        "Staged %d movies; rejected %d rows; resolved %d duplicate movie_id rows",
-        len(result.movies), len(result.rejects), result.duplicates_resolved,
+        "Staged %d movies for %s; rejected %d rows; resolved %d duplicate movie_id rows",
+        len(result.movies), day, len(result.rejects), result.duplicates_resolved,
     )  # fmt: skip
     yield dg.Output(
-        result.movies,
+        with_snapshot_date(result.movies, day),
         output_name="stg_movies",
         metadata={
             "rejected_rows": len(result.rejects),
@@ -55,7 +61,7 @@ def stage_movies(context: dg.AssetExecutionContext, raw_file: RawFile):
         },
     )
     yield dg.Output(
-        result.rejects,
+        with_snapshot_date(result.rejects, day),
         output_name="stg_movies_rejects",
         metadata={"reasons": _reason_counts(result.rejects)},
     )

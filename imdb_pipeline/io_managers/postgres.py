@@ -3,7 +3,16 @@
 
 `DbIOManager`, `DbClient` and `DbTypeHandler` live in a private Dagster module; dagster-duckdb,
 dagster-snowflake and dagster-gcp build on the same classes, and they give us the schema-from-key
-rule, column selection and (later) partition slices for free. The version is pinned in setup.py.
+rule, column selection and partition slices. The version is pinned in setup.py.
+
+Asset metadata the IO manager reads:
+- `primary_key`: columns declared as the table's primary key.
+- `partition_expr`: the column holding the partition (a date for daily partitions); a partitioned
+  output replaces its slice (DELETE + COPY) in one transaction, other slices stay.
+- `write_mode`: `replace` (default; the whole table, atomically) or `upsert` (insert, or update
+  the row with the same `upsert_key`, a natural key kept unique; rows not in the output stay).
+Input metadata: `columns` (read only these) and `latest_partition_only` (of a partitioned
+upstream, read only the rows of its latest partition present in the table).
 """
 
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,10 +26,17 @@ from dagster._core.storage.db_io_manager import DbClient, DbIOManager, DbTypeHan
 from psycopg2 import sql
 from psycopg2.extensions import connection as PgConnection
 
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import pg_reads, pg_tables
 from imdb_pipeline.resources.warehouse import WarehouseResource
 
 PREVIEW_ROWS = 5
+
+
+PRIMARY_KEY = "primary_key"
+WRITE_MODE = "write_mode"
+UPSERT = "upsert"
+UPSERT_KEY = "upsert_key"
+LATEST_PARTITION_ONLY = "latest_partition_only"
 
 
 class PostgresClient(DbClient[PgConnection]):
@@ -60,10 +76,14 @@ class PostgresClient(DbClient[PgConnection]):
 
     @staticmethod
     def delete_table_slice(context, table_slice: TableSlice, connection: PgConnection) -> None:
-        # Whole tables are replaced atomically by the type handler (new table + swap), which
-        # also handles a changed column set; nothing is deleted beforehand.
+        # A partition's rows are deleted here and written by the type handler in the same
+        # transaction. Whole tables are swapped by the handler instead, which also copes with
+        # a changed column set.
         if table_slice.partition_dimensions:
-            raise NotImplementedError("Partitioned tables are not supported yet")
+            with connection.cursor() as cursor:
+                pg_tables.delete_rows(
+                    cursor, table_slice.schema, table_slice.table, partition_filter(table_slice)
+                )
 
     @staticmethod
     def get_select_statement(table_slice: TableSlice) -> str:
@@ -72,22 +92,72 @@ class PostgresClient(DbClient[PgConnection]):
             if table_slice.columns
             else "*"
         )
-        return f"SELECT {columns} FROM {_quoted(table_slice.schema)}.{_quoted(table_slice.table)}"
+        statement = f"SELECT {columns} FROM {_quoted(table_slice.schema)}.{_quoted(table_slice.table)}"
+        if table_slice.partition_dimensions:
+            statement += f" WHERE {_where_text(table_slice)}"
+        return statement
+
+
+def partition_filter(table_slice: TableSlice) -> sql.Composable:
+    """The WHERE condition selecting the slice's partitions."""
+    conditions = []
+    for dimension in table_slice.partition_dimensions or ():
+        column = sql.Identifier(dimension.partition_expr)
+        partitions = dimension.partitions
+        if isinstance(partitions, dg.TimeWindow):
+            conditions.append(
+                sql.SQL("{0} >= {1} AND {0} < {2}").format(
+                    column,
+                    sql.Literal(partitions.start.date().isoformat()),
+                    sql.Literal(partitions.end.date().isoformat()),
+                )
+            )
+        else:
+            conditions.append(
+                sql.SQL("{} IN ({})").format(
+                    column, sql.SQL(", ").join(sql.Literal(key) for key in partitions)
+                )
+            )
+    return sql.SQL(" AND ").join(conditions)
+
+
+def _where_text(table_slice: TableSlice) -> str:
+    parts = []
+    for dimension in table_slice.partition_dimensions or ():
+        if isinstance(dimension.partitions, dg.TimeWindow):
+            parts.append(
+                f"{_quoted(dimension.partition_expr)} >= '{dimension.partitions.start.date()}' "
+                f"AND {_quoted(dimension.partition_expr)} < '{dimension.partitions.end.date()}'"
+            )
+    return " AND ".join(parts)
 
 
 class PandasPostgresTypeHandler(DbTypeHandler[pd.DataFrame]):
-    """Stores a DataFrame as a table with COPY and reads it back with nullable dtypes."""
+    """Stores a DataFrame as a table (or a slice, or upserted rows) with COPY; reads it back
+    with nullable dtypes."""
 
     def handle_output(
         self, context: dg.OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection
     ) -> Mapping[str, object]:
-        primary_key: Sequence[str] = (context.definition_metadata or {}).get("primary_key", ())
+        metadata = context.definition_metadata or {}
+        primary_key: Sequence[str] = metadata.get(PRIMARY_KEY, ())
+        schema, table = table_slice.schema, table_slice.table
         with connection.cursor() as cursor:
-            columns = pg_tables.replace_table(
-                cursor, table_slice.schema, table_slice.table, obj, primary_key=primary_key
-            )
+            if table_slice.partition_dimensions:
+                _check_rows_in_slice(obj, table_slice)
+                columns = pg_tables.append_rows(cursor, schema, table, obj, primary_key)
+            elif metadata.get(WRITE_MODE) == UPSERT:
+                columns = pg_tables.upsert_rows(
+                    cursor, schema, table, obj, metadata.get(UPSERT_KEY, primary_key), primary_key
+                )
+            else:
+                columns = pg_tables.replace_table(cursor, schema, table, obj, primary_key)
+            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
+            table_rows = cursor.fetchone()[0]
         return {
+            # Dagster's row count is the output's: a partition's rows, or the rows upserted.
             "dagster/row_count": len(obj),
+            "table_row_count": table_rows,
             "dagster/column_schema": dg.TableSchema(
                 columns=[
                     dg.TableColumn(
@@ -104,14 +174,47 @@ class PandasPostgresTypeHandler(DbTypeHandler[pd.DataFrame]):
     def load_input(
         self, context: dg.InputContext, table_slice: TableSlice, connection
     ) -> pd.DataFrame:
+        where = None
+        if table_slice.partition_dimensions:
+            where = partition_filter(table_slice)
+            if (context.definition_metadata or {}).get(LATEST_PARTITION_ONLY):
+                where = _latest_partition(table_slice)
         with connection.cursor() as cursor:
-            return pg_tables.read_table(
-                cursor, table_slice.schema, table_slice.table, table_slice.columns
+            return pg_reads.read_table(
+                cursor, table_slice.schema, table_slice.table, table_slice.columns, where
             )
 
     @property
     def supported_types(self) -> Sequence[type[object]]:
         return [pd.DataFrame]
+
+
+def _latest_partition(table_slice: TableSlice) -> sql.Composable:
+    [dimension] = table_slice.partition_dimensions
+    column = sql.Identifier(dimension.partition_expr)
+    return sql.SQL("{0} = (SELECT max({0}) FROM {1})").format(
+        column, sql.Identifier(table_slice.schema, table_slice.table)
+    )
+
+
+def _check_rows_in_slice(frame: pd.DataFrame, table_slice: TableSlice) -> None:
+    """A partition's output may only hold rows of that partition: anything else would be
+    written where the next run of another partition does not delete it."""
+    for dimension in table_slice.partition_dimensions:
+        if dimension.partition_expr not in frame.columns:
+            raise ValueError(
+                f"The output for {table_slice.schema}.{table_slice.table} has no column "
+                f"{dimension.partition_expr!r} (its partition_expr)"
+            )
+        if isinstance(dimension.partitions, dg.TimeWindow):
+            values = pd.to_datetime(frame[dimension.partition_expr]).dt.date
+            start, end = dimension.partitions.start.date(), dimension.partitions.end.date()
+            outside = frame[~((values >= start) & (values < end))]
+            if len(outside):
+                raise ValueError(
+                    f"{len(outside)} row(s) for {table_slice.schema}.{table_slice.table} have "
+                    f"{dimension.partition_expr} outside the partition [{start}, {end})"
+                )
 
 
 class PostgresPandasIOManager(dg.ConfigurableIOManagerFactory):

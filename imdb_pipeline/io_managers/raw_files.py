@@ -45,8 +45,12 @@ class RawFileIOManager(dg.ConfigurableIOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: RawFile) -> None:
         dataset = context.asset_key.path[-1].removeprefix("raw_")
-        today = dt.datetime.now(dt.timezone.utc).date()
-        uri = join(raw_store_uri(), snapshot_path(dataset, today, obj))
+        day = (
+            dt.date.fromisoformat(context.partition_key)
+            if context.has_partition_key
+            else dt.datetime.now(dt.timezone.utc).date()
+        )
+        uri = join(raw_store_uri(), snapshot_path(dataset, day, obj))
         try:
             written = self.files.for_uri(uri).write_once(uri, obj.data)
         except StorageError as error:
@@ -57,10 +61,19 @@ class RawFileIOManager(dg.ConfigurableIOManager):
         )
 
     def load_input(self, context: dg.InputContext) -> RawFile:
-        event = context.instance.get_latest_materialization_event(context.asset_key)
-        metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+        partitions = [context.asset_partition_key] if context.has_asset_partitions else None
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=context.asset_key, asset_partitions=partitions), limit=1
+        ).records
+        materialization = records[0].asset_materialization if records else None
+        metadata = materialization.metadata if materialization else {}
         if RAW_URI_METADATA not in metadata:
-            raise dg.Failure(f"No raw snapshot of {context.asset_key.to_user_string()} is recorded")
+            day = f" for {partitions[0]}" if partitions else ""
+            raise dg.Failure(
+                f"No raw snapshot of {context.asset_key.to_user_string()}{day} is recorded: "
+                "materialize it for that day first",
+                allow_retries=False,
+            )
         uri = str(metadata[RAW_URI_METADATA].value)
         source = metadata.get(SOURCE_URI_METADATA)
         try:

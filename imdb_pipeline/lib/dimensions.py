@@ -1,45 +1,62 @@
-"""Dimension tables with surrogate keys that never change once given.
+"""Dimensions whose surrogate keys never change once given.
 
-A key is handed out once per natural key and kept: rows already in the dimension keep theirs, new
-names get the next numbers (in name order, so a run is deterministic), and names that stop
-appearing in the source stay, so their keys are never reused.
+Every dimension is derived from the staging history (all daily snapshots), so the result does
+not depend on the order in which days were processed: a backfill equals a day-by-day run.
+New keys follow the existing maximum, handed out in order of first appearance (then name), so a
+key given on day 1 is the same whether day 2 was loaded after it or in the same backfill.
 """
 
 import pandas as pd
 
+from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.lib.lists import explode_list
 
 RUNTIME_BUCKETS = ((90, "under 90 min"), (120, "90-119 min"), (150, "120-149 min"))
 LONGEST_BUCKET = "150+ min"
-MOVIE_ATTRIBUTES = ("title", "year", "certificate", "runtime_minutes", "description")
 
 
 def assign_keys(
-    natural_keys: pd.Series, existing: pd.DataFrame | None, key: str, name: str
+    candidates: pd.DataFrame, existing: pd.DataFrame | None, key: str, natural_key: list[str]
 ) -> pd.DataFrame:
-    """`existing` rows plus one row per unseen natural key, keyed max(key)+1, +2, ..."""
-    current = (
-        existing[[key, name]]
-        if existing is not None and len(existing)
-        else pd.DataFrame({key: pd.Series([], dtype="Int64"), name: pd.Series([], dtype="string")})
-    )
-    unseen = pd.Index(natural_keys.dropna().unique()).difference(pd.Index(current[name]), sort=True)
-    first = int(current[key].max()) + 1 if len(current) else 1
-    added = pd.DataFrame({key: range(first, first + len(unseen)), name: unseen})
-    keyed = pd.concat([current, added], ignore_index=True)
-    return keyed.astype({key: "Int64", name: "string"}).sort_values(key, ignore_index=True)
+    """The candidates with `key`: kept from `existing` where the natural key matches, else
+    numbered from max(existing key) + 1 in the candidates' order."""
+    keyed = candidates.reset_index(drop=True)
+    if existing is not None and len(existing):
+        keyed = keyed.merge(existing[[*natural_key, key]], on=natural_key, how="left")
+        first = int(existing[key].max()) + 1
+    else:
+        keyed[key] = pd.NA
+        first = 1
+    new = keyed[key].isna().to_numpy()
+    keyed.loc[new, key] = range(first, first + int(new.sum()))
+    return keyed.astype({key: "Int64"})
 
 
-def named_dimension(
-    names: pd.Series, existing: pd.DataFrame | None, key: str, name: str
+def first_appearances(history: pd.DataFrame, name_column: str) -> pd.DataFrame:
+    """Each name once, with the first day it appeared, ordered by that day then name."""
+    named = history[history[name_column].notna()]
+    first = named.groupby(name_column, sort=False)[SNAPSHOT_DATE].min().reset_index()
+    return first.sort_values([SNAPSHOT_DATE, name_column], ignore_index=True)
+
+
+def new_named_rows(
+    history: pd.DataFrame, name_column: str, existing: pd.DataFrame | None, key: str, name: str
 ) -> pd.DataFrame:
-    """A dimension that is just a key and a name (directors, genres, actors)."""
-    return assign_keys(names, existing, key, name)
+    """Rows to add to a name dimension (SCD type 1): names not in it yet, with new keys.
+
+    Names that stop appearing keep their row; nothing is ever renumbered.
+    """
+    appearances = first_appearances(history, name_column).rename(columns={name_column: name})
+    if existing is not None and len(existing):
+        appearances = appearances[~appearances[name].isin(existing[name])]
+    keyed = assign_keys(appearances[[name]], existing, key, [name])
+    return keyed[[key, name]].astype({name: "string"})
 
 
-def list_items(movies: pd.DataFrame, column: str) -> pd.Series:
-    """Every item of a list column (`genre`, `stars`), once."""
-    return explode_list(movies, "movie_id", column, "item")["item"].drop_duplicates()
+def list_item_history(history: pd.DataFrame, column: str, item_name: str) -> pd.DataFrame:
+    """(snapshot_date, item) for every item of a list column (`genre`, `stars`) on every day."""
+    items = explode_list(history, SNAPSHOT_DATE, column, item_name)
+    return items[[SNAPSHOT_DATE, item_name]]
 
 
 def runtime_bucket(minutes: pd.Series) -> pd.Series:
@@ -47,19 +64,3 @@ def runtime_bucket(minutes: pd.Series) -> pd.Series:
     for upper, label in reversed(RUNTIME_BUCKETS):
         labels = labels.mask(minutes < upper, label)
     return labels.where(minutes.notna())
-
-
-def dim_movies(movies: pd.DataFrame, existing: pd.DataFrame | None) -> pd.DataFrame:
-    """One row per movie ever seen; attributes from the latest source, else as last seen."""
-    keys = assign_keys(movies["movie_id"], existing, "movie_key", "movie_id")
-    latest = movies[["movie_id", *MOVIE_ATTRIBUTES]]
-    if existing is not None and len(existing):
-        gone = existing.loc[~existing["movie_id"].isin(movies["movie_id"]), latest.columns]
-        latest = pd.concat([latest, gone], ignore_index=True)
-    table = keys.merge(latest, on="movie_id", how="left", validate="one_to_one")
-    table["decade"] = (table["year"] // 10 * 10).astype("Int32")
-    table["runtime_bucket"] = runtime_bucket(table["runtime_minutes"])
-    return table[
-        ["movie_key", "movie_id", "title", "year", "decade", "certificate", "runtime_minutes",
-         "runtime_bucket", "description"]
-    ].sort_values("movie_key", ignore_index=True)  # fmt: skip

@@ -1,5 +1,7 @@
 """Where the source CSV comes from: a local path or an S3 object, plain or gzip."""
 
+import datetime as dt
+
 import dagster as dg
 
 from imdb_pipeline.deployment import source_uri
@@ -11,8 +13,8 @@ class SourceResource(dg.ConfigurableResource):
 
     files: dg.ResourceDependency[FileStoreResource]
 
-    def uri(self) -> str:
-        return source_uri()
+    def uri(self, snapshot_date: dt.date) -> str:
+        return source_uri(snapshot_date)
 
     def read(self, uri: str) -> bytes:
         """The file's bytes as stored (still compressed if it is); raises StorageError."""

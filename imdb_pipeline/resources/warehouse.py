@@ -10,7 +10,7 @@ from psycopg2.extensions import connection as PgConnection
 
 from imdb_pipeline.constants import EMBEDDED_DATABASE
 from imdb_pipeline.deployment import EmbeddedWarehouse, warehouse_target
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import pg_reads
 from imdb_pipeline.resources import embedded_postgres
 
 
@@ -50,6 +50,6 @@ class WarehouseResource(dg.ConfigurableResource):
         """The table behind an asset key (schema = layer), or None before its first load."""
         schema, table = key.path[-2], key.path[-1]
         with self.connect() as connection, connection.cursor() as cursor:
-            if not pg_tables.table_exists(cursor, schema, table):
+            if not pg_reads.table_exists(cursor, schema, table):
                 return None
-            return pg_tables.read_table(cursor, schema, table)
+            return pg_reads.read_table(cursor, schema, table)

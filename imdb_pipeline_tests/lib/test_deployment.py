@@ -1,5 +1,6 @@
 """Where the source is and which PostgreSQL is the warehouse, from an environ mapping."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -8,12 +9,14 @@ from imdb_pipeline.deployment import (
     BUNDLED_SAMPLE,
     EmbeddedWarehouse,
     ExternalWarehouse,
+    partitions_start_date,
     pipeline_home,
     source_uri,
     warehouse_target,
 )
 
 HOME = "/srv/imdb"
+DAY = dt.date(2024, 3, 2)
 
 
 def test_embedded_target_defaults_to_port_54329_under_the_home():
@@ -71,10 +74,29 @@ def test_relative_pipeline_home_is_made_absolute(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("environ", [{}, {"IMDB_SOURCE_URI": ""}])
 def test_default_source_is_the_bundled_sample(environ):
-    assert source_uri(environ) == str(BUNDLED_SAMPLE)
+    assert source_uri(DAY, environ) == str(BUNDLED_SAMPLE)
     assert BUNDLED_SAMPLE.name == "imdb_movies.csv"
     assert BUNDLED_SAMPLE.is_file()
 
 
 def test_source_uri_from_the_environment():
-    assert source_uri({"IMDB_SOURCE_URI": "s3://bucket/movies.csv"}) == "s3://bucket/movies.csv"
+    environ = {"IMDB_SOURCE_URI": "s3://bucket/movies.csv"}
+    assert source_uri(DAY, environ) == "s3://bucket/movies.csv"
+
+
+def test_source_uri_date_placeholder_names_the_days_file():
+    environ = {"IMDB_SOURCE_URI": "s3://bucket/exports/{date}/imdb_movies_{date}.csv.gz"}
+    assert source_uri(DAY, environ) == (
+        "s3://bucket/exports/2024-03-02/imdb_movies_2024-03-02.csv.gz"
+    )
+
+
+def test_partitions_start_date_default_and_override():
+    assert partitions_start_date({}) == "2024-01-01"
+    assert partitions_start_date({"IMDB_PARTITIONS_START_DATE": "2020-02-29"}) == "2020-02-29"
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "01/02/2024", "yesterday"])
+def test_partitions_start_date_must_be_a_date(value):
+    with pytest.raises(ValueError, match="IMDB_PARTITIONS_START_DATE"):
+        partitions_start_date({"IMDB_PARTITIONS_START_DATE": value})
