@@ -82,7 +82,11 @@ class PostgresClient(DbClient[PgConnection]):
         if table_slice.partition_dimensions:
             with connection.cursor() as cursor:
                 pg_tables.delete_rows(
-                    cursor, table_slice.schema, table_slice.table, partition_filter(table_slice)
+                    cursor,
+                    table_slice.schema,
+                    table_slice.table,
+                    partition_filter(table_slice),
+                    needs=[dimension.partition_expr for dimension in table_slice.partition_dimensions],
                 )
 
     @staticmethod

@@ -47,10 +47,23 @@ def replace_table(
     return columns
 
 
-def delete_rows(cursor: PgCursor, schema: str, table: str, where: sql.Composable) -> int:
-    """Delete the rows of a slice (e.g. one day); nothing when the table does not exist yet."""
-    if not table_columns(cursor, schema, table):
+def delete_rows(
+    cursor: PgCursor, schema: str, table: str, where: sql.Composable, needs: Sequence[str] = ()
+) -> int:
+    """Delete the rows of a slice (e.g. one day); nothing when the table does not exist yet.
+
+    `needs` names the columns the condition uses: a table without them was built by something
+    else (or an older, unpartitioned layout) and is reported rather than half-updated.
+    """
+    existing = {column.name for column in table_columns(cursor, schema, table)}
+    if not existing:
         return 0
+    missing = [name for name in needs if name not in existing]
+    if missing:
+        raise ValueError(
+            f"{schema}.{table} has no column(s) {', '.join(missing)} to replace a partition by; "
+            f"it has another layout (an unpartitioned table?). Drop it and re-run to rebuild it."
+        )
     cursor.execute(
         sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(schema, table), where)
     )

@@ -16,6 +16,7 @@ from imdb_pipeline.io_managers.postgres import (
 from imdb_pipeline.lib.snapshots import with_snapshot_date
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline_tests.conftest import query
+from imdb_pipeline_tests.warehouse_state import failure_messages
 
 DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01")
 
@@ -123,3 +124,20 @@ def test_a_partition_with_other_columns_is_refused_and_the_table_kept(warehouse_
 
     assert not result.success
     assert query(warehouse_url, "SELECT id, value FROM core.daily") == [(1, "x")]
+
+
+def test_a_partition_into_a_table_of_another_layout_says_what_to_do(warehouse_url):
+    import psycopg2
+
+    connection = psycopg2.connect(warehouse_url)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA core; CREATE TABLE core.daily (id bigint, value text)")
+    connection.close()
+    daily = _daily_asset(lambda day: _rows(day, [1], "x"))
+
+    result = dg.materialize(
+        [daily], partition_key="2024-01-01", resources=_resources(), raise_on_error=False
+    )
+
+    assert not result.success
+    assert "core.daily has no column(s) snapshot_date" in failure_messages(result)
