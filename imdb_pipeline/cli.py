@@ -3,6 +3,7 @@
     imdb-pipeline materialize      # materialize every asset for today (embedded PostgreSQL
                                    # unless IMDB_WAREHOUSE_URL is set), then print how to connect
     imdb-pipeline materialize --partition 2024-03-01   # one past day
+    imdb-pipeline validate         # re-run every data-quality check, loading nothing
     imdb-pipeline ui               # the Dagster UI on the same instance (dagster dev)
     imdb-pipeline warehouse url    # the warehouse URL (password hidden)
     imdb-pipeline warehouse stop   # stop the embedded PostgreSQL
@@ -50,6 +51,12 @@ def materialize(select: str, partition: str) -> int:
     return 0
 
 
+def validate() -> int:
+    warehouse_url()
+    command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse"]
+    return subprocess.run(command, env=_dagster_environment()).returncode
+
+
 def ui(port: int) -> int:
     warehouse_url()
     command = ["dagster", "dev", "-m", CODE_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
@@ -76,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--select", default="*", help="Dagster asset selection (default: '*')")
     run.add_argument("--partition", default=dt.datetime.now(dt.timezone.utc).date().isoformat(),
                      help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
+    commands.add_parser("validate", help="re-run every data-quality check; load nothing")
     dev = commands.add_parser("ui", help="start the Dagster UI on this instance")
     dev.add_argument("--port", type=int, default=3000)
     store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return materialize(arguments.select, arguments.partition)
     if arguments.command == "ui":
         return ui(arguments.port)
+    if arguments.command == "validate":
+        return validate()
     return warehouse(arguments.action)
 
 

@@ -3,11 +3,16 @@
 import dagster as dg
 
 from imdb_pipeline.assets import analytics, core, raw, staging
+from imdb_pipeline.checks.anomaly_checks import ANOMALY_CHECKS
+from imdb_pipeline.checks.raw_checks import RAW_CHECKS
+from imdb_pipeline.checks.schema_checks import SCHEMA_CHECKS
+from imdb_pipeline.checks.table_checks import TABLE_CHECKS
 from imdb_pipeline.constants import RAW_IO_MANAGER_KEY, WAREHOUSE_IO_MANAGER_KEY
 from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
 from imdb_pipeline.io_managers.raw_files import RawFileIOManager
-from imdb_pipeline.jobs import imdb_movies_etl
+from imdb_pipeline.jobs import imdb_movies_etl, validate_warehouse
 from imdb_pipeline.resources.file_stores import FileStoreResource
+from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.source import SourceResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
 
@@ -16,10 +21,13 @@ files = FileStoreResource()
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([raw, staging, core, analytics]),
-    jobs=[imdb_movies_etl],
+    asset_checks=[*RAW_CHECKS, *TABLE_CHECKS, *ANOMALY_CHECKS, *SCHEMA_CHECKS],
+    jobs=[imdb_movies_etl, validate_warehouse],
     resources={
+        "files": files,
         "source": SourceResource(files=files),
         "warehouse": warehouse,
+        "quality": QualityResource(),
         WAREHOUSE_IO_MANAGER_KEY: PostgresPandasIOManager(warehouse=warehouse),
         RAW_IO_MANAGER_KEY: RawFileIOManager(files=files),
     },

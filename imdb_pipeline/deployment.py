@@ -108,3 +108,8 @@ def s3_settings(environ: Mapping[str, str] = os.environ) -> S3Settings:
     return S3Settings(
         endpoint_url=environ.get(ENV_S3_ENDPOINT_URL) or None, max_attempts=int(raw_attempts)
     )
+
+
+def quality_project_root(environ: Mapping[str, str] = os.environ) -> Path:
+    """The Great Expectations project (validation results, Data Docs) under the pipeline home."""
+    return pipeline_home(environ) / "great_expectations"

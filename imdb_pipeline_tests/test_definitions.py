@@ -85,3 +85,28 @@ def test_importing_the_code_location_starts_nothing_and_touches_no_files(tmp_pat
     )
     assert not home.exists()
     importlib.import_module("imdb_pipeline.definitions")
+
+
+def test_every_asset_check_has_a_description_and_error_checks_block():
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        assert spec.description, key
+        if spec.description.startswith("[ERROR]"):
+            assert spec.blocking, key
+
+
+def test_every_warehouse_table_has_quality_checks():
+    graph = defs.resolve_asset_graph()
+    checked = {key.asset_key.to_user_string() for key in graph.asset_check_keys
+               if key.name != "column_schema_change"}  # fmt: skip
+    assert checked >= EXPECTED_ASSETS - {"staging/stg_movies_rejects"}
+
+
+def test_a_job_runs_only_the_checks():
+    job = defs.resolve_job_def("validate_warehouse")
+    assert job.asset_layer.selected_asset_keys == set()
+    assert {node.name for node in job.graph.nodes} >= {
+        "raw_file_quality", "staging_quality", "dimension_quality", "fact_and_bridge_quality",
+        "analytics_quality",
+    }  # fmt: skip

@@ -31,5 +31,12 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         # The run is recorded in a persistent Dagster instance under the pipeline home.
         assert (home / "dagster_home").is_dir()
         assert any((home / "dagster_home").iterdir())
+        # A steward re-runs the checks on what was loaded, without loading anything.
+        validated = subprocess.run(
+            ["imdb-pipeline", "validate"], env=environment, capture_output=True, text=True,
+            timeout=240,
+        )  # fmt: skip
+        assert validated.returncode == 0, validated.stderr[-3000:]
+        assert "RUN_SUCCESS" in validated.stdout + validated.stderr
         # The server outlives the command, for psql, BI tools and the UI.
         assert embedded_postgres.stop(home)

@@ -33,11 +33,12 @@ def materialize_all(
     day: str = DAY,
     selection: dg.AssetSelection | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Every asset of the code location for one day, with its real resources, in process."""
+    """Every asset and asset check of the code location for one day, with its real resources,
+    in process."""
     from imdb_pipeline.definitions import defs
 
     return dg.materialize(
-        list(defs.assets),
+        [*defs.assets, *defs.asset_checks],
         resources=dict(defs.resources),
         raise_on_error=raise_on_error,
         instance=instance or dg.DagsterInstance.ephemeral(),

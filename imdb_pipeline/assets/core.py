@@ -157,6 +157,7 @@ def fact_movie_performance(
         {
             "weighted_rating_m": config.minimum_votes,
             "weighted_rating_C": round(facts.mean_rating(stg_movies), 4),
+            **facts.key_measures(fact),
         }
     )
     return fact

@@ -31,6 +31,18 @@ def require_keys(frame: pd.DataFrame, key: str, natural_key: str, what: str) -> 
         raise ValueError(f"{len(missing)} row(s) found no {what}, e.g. {natural_key} {sample}")
 
 
+KEY_MEASURES = ("avg_rating", "total_votes", "total_gross_millions")
+
+
+def key_measures(fact: pd.DataFrame) -> dict[str, float]:
+    """The day's headline numbers, recorded with each materialization for anomaly checks."""
+    return {
+        "avg_rating": round(float(fact["rating"].mean()), 4) if len(fact) else 0.0,
+        "total_votes": float(fact["votes"].sum()),
+        "total_gross_millions": round(float(fact["gross_millions"].sum()), 2),
+    }
+
+
 def mean_rating(movies: pd.DataFrame) -> float:
     """C of the weighted rating: the day's mean rating."""
     return float(movies["rating"].mean()) if len(movies) else 0.0

@@ -1,0 +1,88 @@
+"""Anomaly checks: today's row counts and headline measures against recent materializations.
+
+The history is Dagster's own: each materialization records its row count (and the fact its
+average rating, total votes and total gross) as metadata; these checks read the last runs back.
+A sudden drop or spike is a WARN (it may be real), not a blocking error.
+"""
+
+import dagster as dg
+
+from imdb_pipeline.assets.core import FACT_KEY
+from imdb_pipeline.assets.staging import STG_MOVIES
+from imdb_pipeline.lib.anomalies import judge
+from imdb_pipeline.lib.facts import KEY_MEASURES
+from imdb_pipeline.resources.quality import QualityResource
+
+ROW_COUNT = "dagster/row_count"
+
+
+def _history(context, key: dg.AssetKey, runs: int) -> list[dict[str, float]]:
+    """Metadata values of the latest materializations, newest first (the one checked first)."""
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key), limit=runs + 1
+    ).records
+    return [
+        {name: value.value for name, value in record.asset_materialization.metadata.items()}
+        for record in records
+        if record.asset_materialization
+    ]
+
+
+def _judge_measures(context, key, measures, quality: QualityResource) -> dg.AssetCheckResult:
+    history = _history(context, key, quality.anomaly_history_runs)
+    if not history:
+        return dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"reason": f"{key.to_user_string()} has never been materialized"},
+        )  # fmt: skip
+    current, previous = history[0], history[1:]
+    verdicts = {
+        measure: judge(
+            float(current.get(measure, 0) or 0),
+            [run.get(measure) for run in previous if run.get(measure) is not None],
+            quality.anomaly_tolerance,
+        )
+        for measure in measures
+    }
+    anomalies = {name: verdict.reason for name, verdict in verdicts.items() if verdict.is_anomaly}
+    return dg.AssetCheckResult(
+        passed=not anomalies,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "anomalies": dg.MetadataValue.json(anomalies),
+            "compared_with_runs": min(len(previous), quality.anomaly_history_runs),
+            **{
+                f"{name}_median": verdict.median
+                for name, verdict in verdicts.items()
+                if verdict.median is not None
+            },
+            **{name: verdict.value for name, verdict in verdicts.items()},
+            "verdicts": dg.MetadataValue.json({name: v.reason for name, v in verdicts.items()}),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=STG_MOVIES,
+    name="row_count_is_usual",
+    description="[WARN] The day's staged row count is close to the median of recent runs.",
+)
+def stg_movies_row_count_is_usual(
+    context: dg.AssetCheckExecutionContext, quality: QualityResource
+) -> dg.AssetCheckResult:
+    return _judge_measures(context, STG_MOVIES, [ROW_COUNT], quality)
+
+
+@dg.asset_check(
+    asset=FACT_KEY,
+    name="measures_are_usual",
+    description="[WARN] Row count, average rating, total votes and total gross are close to "
+    "the median of recent runs.",
+)
+def fact_measures_are_usual(
+    context: dg.AssetCheckExecutionContext, quality: QualityResource
+) -> dg.AssetCheckResult:
+    return _judge_measures(context, FACT_KEY, [ROW_COUNT, *KEY_MEASURES], quality)
+
+
+ANOMALY_CHECKS = [stg_movies_row_count_is_usual, fact_measures_are_usual]

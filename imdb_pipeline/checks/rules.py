@@ -1,0 +1,74 @@
+"""Data-quality rules as plain data: what to expect of a table, in Great Expectations' terms.
+
+Building suites imports nothing heavy; `gx_runner` turns them into GX objects when a check runs
+(Great Expectations costs seconds to import). One rule is one Dagster asset check: a family of
+expectations a data steward reads as one line in the UI.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "ERROR"
+    WARN = "WARN"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A Great Expectations expectation by class name, with its arguments.
+
+    `{batch}` in an `UnexpectedRowsExpectation` query is the slice being validated (one day of a
+    partitioned table, or the whole table).
+    """
+
+    kind: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One asset check: a name, what it means to a steward, how bad a failure is."""
+
+    name: str
+    description: str
+    severity: Severity
+    expectations: tuple[Expectation, ...]
+
+    @property
+    def blocking(self) -> bool:
+        """Structural rules stop downstream assets from materializing on bad data."""
+        return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class TableSuite:
+    """The rules of one warehouse table; `partition_column` set for daily tables."""
+
+    asset_path: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    partition_column: str | None = None
+
+    @property
+    def schema(self) -> str:
+        return self.asset_path[-2]
+
+    @property
+    def table(self) -> str:
+        return self.asset_path[-1]
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+def unexpected_rows(query: str, summary: str) -> Expectation:
+    """Rows returned by `query` (with `{batch}` for the slice) are failures."""
+    return Expectation("UnexpectedRowsExpectation",
+                       {"unexpected_rows_query": query, "description": summary}, summary)  # fmt: skip
+
+
+def expect(kind: str, summary: str, **arguments: Any) -> Expectation:
+    return Expectation(kind, arguments, summary)

@@ -1,0 +1,256 @@
+"""The expectation suites of every warehouse table, built from the source contract.
+
+Pure functions: no Great Expectations import, no database. Thresholds a team may tune are in
+`QualityThresholds`; everything else follows from `lib/contract.py` and the star schema.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from imdb_pipeline.checks.rules import Rule, Severity, TableSuite, expect, unexpected_rows
+from imdb_pipeline.constants import SNAPSHOT_DATE
+from imdb_pipeline.lib import contract
+from imdb_pipeline.lib.contract import Kind
+
+LATEST_FACT_DAY = "(SELECT max(snapshot_date) FROM core.fact_movie_performance)"
+# Money totals are rounded to cents on both sides; allow one cent of rounding difference.
+CENT = 0.011
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Soft limits, tunable per deployment (see resources/quality.py)."""
+
+    metascore_completeness: float = 0.5
+    gross_completeness: float = 0.5
+    reject_rate_ceiling: float = 0.05
+    top_movies_size: int = 250
+
+
+def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
+    ranges = []
+    for column in contract.COLUMNS:
+        if column.kind not in (Kind.INTEGER, Kind.DECIMAL):
+            continue
+        maximum = contract.last_valid_year(day) if column.name == "year" else column.maximum
+        ranges.append(expect("ExpectColumnValuesToBeBetween",
+                             f"{column.name} within {column.minimum}..{maximum}",
+                             column=column.name, min_value=column.minimum, max_value=maximum))  # fmt: skip
+    return TableSuite(
+        asset_path=("staging", "stg_movies"),
+        partition_column=SNAPSHOT_DATE,
+        rules=(
+            Rule("movie_id_is_valid",
+                 "Every movie has a movie_id, once per day, shaped like tt1234567.",
+                 Severity.ERROR, (
+                     expect("ExpectColumnValuesToNotBeNull", "movie_id present", column="movie_id"),
+                     expect("ExpectColumnValuesToBeUnique", "movie_id unique", column="movie_id"),
+                     expect("ExpectColumnValuesToMatchRegex", "movie_id matches ^tt\\d+$",
+                            column="movie_id", regex=contract.MOVIE_ID_PATTERN),
+                 )),
+            Rule("values_within_ranges",
+                 "Year, rating, metascore, runtime, votes and gross lie within the contract's "
+                 "ranges.", Severity.ERROR, tuple(ranges)),
+            Rule("certificate_is_allowed",
+                 "Certificates are one of the contract's list (or unknown).", Severity.ERROR, (
+                     expect("ExpectColumnValuesToBeInSet", "certificate in the allowed list",
+                            column="certificate", value_set=list(contract.CERTIFICATES)),
+                 )),
+            Rule("columns_complete_enough",
+                 f"Every title is known; metascore known for at least "
+                 f"{thresholds.metascore_completeness:.0%} and gross for at least "
+                 f"{thresholds.gross_completeness:.0%} of movies.", Severity.WARN, (
+                     expect("ExpectColumnValuesToNotBeNull", "title 100% complete", column="title"),
+                     expect("ExpectColumnValuesToNotBeNull", "metascore complete enough",
+                            column="metascore", mostly=thresholds.metascore_completeness),
+                     expect("ExpectColumnValuesToNotBeNull", "gross complete enough",
+                            column="gross_millions", mostly=thresholds.gross_completeness),
+                 )),
+            Rule("reject_rate_below_ceiling",
+                 f"At most {thresholds.reject_rate_ceiling:.0%} of the day's rows were "
+                 "rejected; more means the export itself is broken.", Severity.ERROR, (
+                     unexpected_rows(
+                         "SELECT r.rejected, s.staged, round(r.rejected::numeric / "
+                         "(r.rejected + s.staged), 4) AS reject_rate FROM "
+                         "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch}) s "
+                         "CROSS JOIN LATERAL (SELECT count(*) AS rejected FROM "
+                         "staging.stg_movies_rejects WHERE snapshot_date = s.day) r "
+                         "WHERE r.rejected + s.staged > 0 AND "
+                         f"r.rejected::float / (r.rejected + s.staged) > "
+                         f"{thresholds.reject_rate_ceiling}",
+                         "reject rate under the ceiling"),
+                 )),
+        ),
+    )  # fmt: skip
+
+
+def _unique_keys(key: str, *natural_key: str) -> Rule:
+    expectations = [expect("ExpectColumnValuesToBeUnique", f"{key} unique", column=key),
+                    expect("ExpectColumnValuesToNotBeNull", f"{key} present", column=key)]  # fmt: skip
+    if len(natural_key) == 1:
+        expectations.append(expect("ExpectColumnValuesToBeUnique", f"{natural_key[0]} unique",
+                                   column=natural_key[0]))  # fmt: skip
+    elif natural_key:
+        expectations.append(expect("ExpectCompoundColumnsToBeUnique",
+                                   f"({', '.join(natural_key)}) unique",
+                                   column_list=list(natural_key)))  # fmt: skip
+    return Rule("keys_are_unique",
+                f"The surrogate key {key} and the natural key ({', '.join(natural_key)}) each "
+                "identify one row.", Severity.ERROR, tuple(expectations))  # fmt: skip
+
+
+def name_dimension(table: str, key: str, name: str) -> TableSuite:
+    return TableSuite(("core", table), (_unique_keys(key, name),))
+
+
+def dim_movies() -> TableSuite:
+    return TableSuite(
+        asset_path=("core", "dim_movies"),
+        rules=(
+            _unique_keys("movie_key", "movie_id", "valid_from"),
+            Rule("versions_are_consistent",
+                 "Each movie has exactly one current version, and its versions' validity "
+                 "periods do not overlap.", Severity.ERROR, (
+                     unexpected_rows(
+                         "SELECT movie_id, count(*) FILTER (WHERE is_current) AS current_versions "
+                         "FROM {batch} GROUP BY movie_id HAVING count(*) FILTER (WHERE is_current) <> 1",
+                         "one current version per movie"),
+                     unexpected_rows(
+                         "SELECT a.movie_id, a.movie_key, b.movie_key AS overlapping_key FROM (SELECT * FROM {batch}) a "
+                         "JOIN core.dim_movies b ON a.movie_id = b.movie_id AND a.movie_key < b.movie_key "
+                         "AND a.valid_from < b.valid_to AND b.valid_from < a.valid_to",
+                         "no overlapping validity"),
+                     unexpected_rows(
+                         "SELECT movie_id, movie_key FROM {batch} WHERE valid_from >= valid_to",
+                         "valid_from before valid_to"),
+                 )),
+        ),
+    )  # fmt: skip
+
+
+def _resolves(column: str, dimension: str, summary: str, dated: bool = False) -> "Expectation":
+    version = (" AND b.snapshot_date >= d.valid_from AND b.snapshot_date < d.valid_to"
+               if dated else "")  # fmt: skip
+    return unexpected_rows(
+        f"SELECT b.{column} FROM (SELECT * FROM {{batch}}) b LEFT JOIN core.{dimension} d "
+        f"ON d.{column} = b.{column}{version} WHERE d.{column} IS NULL",
+        summary,
+    )
+
+
+def fact_movie_performance() -> TableSuite:
+    return TableSuite(
+        asset_path=("core", "fact_movie_performance"),
+        partition_column=SNAPSHOT_DATE,
+        rules=(
+            Rule("keys_are_unique", "One fact row per movie and day.", Severity.ERROR, (
+                expect("ExpectColumnValuesToBeUnique", "movie_key unique", column="movie_key"),
+            )),
+            Rule("keys_resolve_to_dimensions",
+                 "Every fact row points at the movie version valid that day and at a director.",
+                 Severity.ERROR, (
+                     _resolves("movie_key", "dim_movies", "movie version valid that day", True),
+                     _resolves("director_key", "dim_directors", "director exists"),
+                 )),
+            Rule("movies_have_genre_and_director",
+                 "Every movie of the day has at least one genre and a director.",
+                 Severity.ERROR, (
+                     expect("ExpectColumnValuesToNotBeNull", "director known", column="director_key"),
+                     unexpected_rows(
+                         "SELECT f.movie_key FROM (SELECT * FROM {batch}) f WHERE NOT EXISTS (SELECT 1 FROM "
+                         "core.bridge_movie_genre g WHERE g.snapshot_date = f.snapshot_date "
+                         "AND g.movie_key = f.movie_key)", "at least one genre"),
+                 )),
+        ),
+    )  # fmt: skip
+
+
+def bridge(table: str, key: str, dimension: str) -> TableSuite:
+    return TableSuite(
+        asset_path=("core", table),
+        partition_column=SNAPSHOT_DATE,
+        rules=(
+            Rule("keys_are_unique", f"Each (movie_key, {key}) pair once per day.", Severity.ERROR, (
+                expect("ExpectCompoundColumnsToBeUnique", f"(movie_key, {key}) unique",
+                       column_list=["movie_key", key]),
+            )),
+            Rule("keys_resolve_to_dimensions",
+                 f"Every row points at the movie version valid that day and at a {dimension}.",
+                 Severity.ERROR, (
+                     _resolves("movie_key", "dim_movies", "movie version valid that day", True),
+                     _resolves(key, dimension, f"{dimension} exists"),
+                 )),
+        ),
+    )  # fmt: skip
+
+
+def _reconciliation(group: str, join: str, compare: str, summary: str) -> "Expectation":
+    return unexpected_rows(
+        f"SELECT * FROM (SELECT * FROM {{batch}}) a FULL JOIN (SELECT {group}, count(*) AS fact_movies, "
+        "sum(f.votes) AS fact_votes, sum(f.gross_millions) AS fact_gross "
+        f"FROM core.fact_movie_performance f {join} WHERE f.snapshot_date = {LATEST_FACT_DAY} "
+        f"GROUP BY {group}) x USING ({group.split('.')[-1]}) WHERE {compare}",
+        summary,
+    )
+
+
+_MOVIES = "JOIN core.dim_movies m ON m.movie_key = f.movie_key"
+_GROSS_DIFFERS = (f"abs(coalesce(a.total_gross_millions, 0) - coalesce(x.fact_gross, 0)) > {CENT} "
+                  "OR (a.total_gross_millions IS NULL) <> (x.fact_gross IS NULL)")  # fmt: skip
+
+
+def agg_yearly_revenue() -> TableSuite:
+    return TableSuite(("analytics", "agg_yearly_revenue"), (
+        Rule("reconciles_with_fact",
+             "Movies and gross per year add up to the fact's latest snapshot.", Severity.ERROR, (
+                 _reconciliation("m.year", _MOVIES,
+                                 "a.total_movies IS DISTINCT FROM x.fact_movies OR " + _GROSS_DIFFERS,
+                                 "per-year totals equal the fact"),
+             )),
+    ))  # fmt: skip
+
+
+def agg_director_stats() -> TableSuite:
+    return TableSuite(("analytics", "agg_director_stats"), (
+        Rule("reconciles_with_fact",
+             "Movies, votes and gross per director add up to the fact's latest snapshot.",
+             Severity.ERROR, (
+                 _reconciliation("d.director_name",
+                                 "JOIN core.dim_directors d ON d.director_key = f.director_key",
+                                 "a.total_movies IS DISTINCT FROM x.fact_movies OR "
+                                 "a.total_votes IS DISTINCT FROM x.fact_votes OR " + _GROSS_DIFFERS,
+                                 "per-director totals equal the fact"),
+             )),
+    ))  # fmt: skip
+
+
+def agg_genre_trends() -> TableSuite:
+    return TableSuite(("analytics", "agg_genre_trends"), (
+        Rule("reconciles_with_fact",
+             "Movies per genre and year add up to the latest snapshot's genre links.",
+             Severity.ERROR, (
+                 unexpected_rows(
+                     "SELECT * FROM (SELECT * FROM {batch}) a FULL JOIN (SELECT g.genre_name, m.year, count(*) AS n "
+                     "FROM core.bridge_movie_genre b JOIN core.dim_genres g USING (genre_key) "
+                     "JOIN core.dim_movies m USING (movie_key) "
+                     f"WHERE b.snapshot_date = {LATEST_FACT_DAY} GROUP BY g.genre_name, m.year) x "
+                     "USING (genre_name, year) WHERE a.total_movies IS DISTINCT FROM x.n",
+                     "per genre and year counts equal the bridge"),
+             )),
+    ))  # fmt: skip
+
+
+def agg_top_movies(thresholds: QualityThresholds) -> TableSuite:
+    return TableSuite(("analytics", "agg_top_movies"), (
+        Rule("ranked_without_gaps",
+             f"Ranks run 1..N without gaps or ties, N at most {thresholds.top_movies_size}.",
+             Severity.ERROR, (
+                 expect("ExpectColumnValuesToBeUnique", "rank unique", column="rank"),
+                 expect("ExpectTableRowCountToBeBetween", "within the configured size",
+                        min_value=0, max_value=thresholds.top_movies_size),
+                 unexpected_rows(
+                     "SELECT rank, position FROM (SELECT rank, row_number() OVER (ORDER BY rank) "
+                     "AS position FROM {batch}) ranked WHERE rank <> position",
+                     "ranks 1..N"),
+             )),
+    ))  # fmt: skip

@@ -1,0 +1,80 @@
+"""Blocking checks keep bad data out of the star schema; anomaly checks warn on odd volumes."""
+
+import csv
+import io
+
+import dagster as dg
+
+from imdb_pipeline.constants import ENV_SOURCE_URI
+from imdb_pipeline_tests.conftest import SAMPLE
+from imdb_pipeline_tests.warehouse_state import materialize_all, table_fingerprints
+
+LINES = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+BAD_ROW = "tt{:07d},Broken Export,2001,R,100,Drama,99.0,50,Rating out of range.,A B,\"C D, E F\",10,\n"
+
+
+def _records(count: int) -> list[str]:
+    """The header and the first `count` records, whole (a quoted field may span lines)."""
+    header, *rows = list(csv.reader(io.StringIO("".join(LINES))))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *rows[:count]])
+    return [buffer.getvalue()]
+
+
+def _write(path, lines) -> str:
+    path.write_text("".join(lines), encoding="utf-8")
+    return str(path)
+
+
+def test_a_blocking_staging_failure_leaves_core_and_analytics_as_they_were(
+    warehouse_url, sample_source, tmp_path, monkeypatch
+):
+    materialize_all(day="2024-03-01")
+    served = {
+        table: fingerprint
+        for table, fingerprint in table_fingerprints(warehouse_url).items()
+        if not table.startswith("staging.")
+    }
+    # Day 2: twelve of sixty rows rejected, far above the 5 % ceiling.
+    broken = LINES + [BAD_ROW.format(9_000_000 + n) for n in range(10)]
+    monkeypatch.setenv(ENV_SOURCE_URI, _write(tmp_path / "day2.csv", broken))
+
+    result = materialize_all(day="2024-03-02", raise_on_error=False)
+
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.to_user_string(), e.check_name, e.severity) for e in failed] == [
+        ("staging/stg_movies", "reject_rate_below_ceiling", dg.AssetCheckSeverity.ERROR)
+    ]
+    materialized = {
+        event.asset_key.path[0] for event in result.get_asset_materialization_events()
+    }
+    assert materialized == {"raw", "staging"}
+    assert {
+        table: fingerprint
+        for table, fingerprint in table_fingerprints(warehouse_url).items()
+        if not table.startswith("staging.")
+    } == served
+
+
+def test_half_the_usual_rows_warns_and_normal_variation_passes(
+    warehouse_url, tmp_path, monkeypatch
+):
+    instance = dg.DagsterInstance.ephemeral()
+    staging_only = dg.AssetSelection.groups("raw", "staging")
+
+    def load(day: str, lines: list[str]) -> dict[str, dg.AssetCheckEvaluation]:
+        monkeypatch.setenv(ENV_SOURCE_URI, _write(tmp_path / f"{day}.csv", lines))
+        result = materialize_all(day=day, instance=instance, selection=staging_only)
+        assert result.success  # a WARN never fails the run
+        return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+    for day in ("2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"):
+        assert load(day, LINES)["row_count_is_usual"].passed
+
+    halved = load("2024-03-05", _records(25))["row_count_is_usual"]
+    assert not halved.passed
+    assert halved.severity == dg.AssetCheckSeverity.WARN
+    assert "below the median 47" in halved.metadata["anomalies"].value["dagster/row_count"]
+
+    slightly_fewer = load("2024-03-06", _records(48))["row_count_is_usual"]
+    assert slightly_fewer.passed

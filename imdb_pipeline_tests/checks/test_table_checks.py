@@ -1,0 +1,179 @@
+"""Every data-quality rule: the clean sample passes it, a copy broken in exactly that way fails
+it, with the rule's severity and metadata a steward can act on. Real PostgreSQL, real GX."""
+
+import uuid
+
+import dagster as dg
+import psycopg2
+import pytest
+
+from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_WAREHOUSE_URL
+from imdb_pipeline_tests.conftest import admin
+from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
+
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+
+
+@pytest.fixture(scope="module")
+def clean_template(postgres_server, tmp_path_factory):
+    """The sample loaded once (with every check passing); each test works on a copy of its
+    database, with the same Dagster instance (for the checks that read run history)."""
+    name = f"template_{uuid.uuid4().hex[:8]}"
+    admin(postgres_server, f'CREATE DATABASE "{name}"')
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_WAREHOUSE_URL, postgres_server.url(name))
+        patch.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("template_home")))
+        result = materialize_all(instance=instance)
+    assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+    # No connection may stay open on a template database.
+    admin(postgres_server, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")  # fmt: skip
+    yield name, instance
+    admin(postgres_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def warehouse_copy(postgres_server, clean_template, monkeypatch):
+    template, instance = clean_template
+    name = f"copy_{uuid.uuid4().hex[:8]}"
+    admin(postgres_server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = postgres_server.url(name)
+    monkeypatch.setenv(ENV_WAREHOUSE_URL, url)
+    yield url, instance
+    admin(postgres_server, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def run_checks(
+    copy, statements: str = "", run_config: dict | None = None
+) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    """Break the copy with `statements`, then run the checks-only job on it."""
+    url, instance = copy
+    if statements:
+        connection = psycopg2.connect(url)
+        with connection, connection.cursor() as cursor:
+            cursor.execute(statements)
+        connection.close()
+    from imdb_pipeline.definitions import defs
+
+    result = defs.resolve_job_def("validate_warehouse").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config or {}
+    )
+    return {
+        (evaluation.asset_key.to_user_string(), evaluation.check_name): evaluation
+        for evaluation in result.get_asset_check_evaluations()
+    }
+
+
+DIRTY = {
+    ("staging/stg_movies", "movie_id_is_valid"): (
+        "UPDATE staging.stg_movies SET movie_id = 'xx0111161' WHERE movie_id = 'tt0111161'",
+        ERROR, "movie_id matches ^tt\\d+$", "xx0111161"),
+    ("staging/stg_movies", "values_within_ranges"): (
+        "UPDATE staging.stg_movies SET rating = 11.5 WHERE movie_id = 'tt0111161'",
+        ERROR, "rating within 0..10", 11.5),
+    ("staging/stg_movies", "certificate_is_allowed"): (
+        "UPDATE staging.stg_movies SET certificate = 'PG-15' WHERE movie_id = 'tt0111161'",
+        ERROR, "certificate in the allowed list", "PG-15"),
+    ("staging/stg_movies", "columns_complete_enough"): (
+        "UPDATE staging.stg_movies SET metascore = NULL WHERE movie_id > 'tt01'",
+        WARN, "metascore complete enough", None),
+    ("staging/stg_movies", "reject_rate_below_ceiling"): (
+        f"INSERT INTO staging.stg_movies_rejects SELECT DATE '{DAY}', 1000 + g, 'tt1', 'bad', "
+        "'x' FROM generate_series(1, 5) g",
+        ERROR, "reject rate under the ceiling", None),
+    ("core/dim_movies", "keys_are_unique"): (
+        "ALTER TABLE core.dim_movies DROP CONSTRAINT dim_movies_pkey; "
+        "UPDATE core.dim_movies SET movie_key = 1 WHERE movie_key = 2",
+        ERROR, "movie_key unique", 1),
+    ("core/dim_movies", "versions_are_consistent"): (
+        "UPDATE core.dim_movies SET is_current = false WHERE movie_id = 'tt0111161'",
+        ERROR, "one current version per movie", None),
+    ("core/dim_actors", "keys_are_unique"): (
+        "ALTER TABLE core.dim_actors DROP CONSTRAINT dim_actors_pkey; "
+        "UPDATE core.dim_actors SET actor_key = 1 WHERE actor_key = 2",
+        ERROR, "actor_key unique", 1),
+    ("core/fact_movie_performance", "keys_are_unique"): (
+        "ALTER TABLE core.fact_movie_performance DROP CONSTRAINT fact_movie_performance_pkey; "
+        "INSERT INTO core.fact_movie_performance SELECT * FROM core.fact_movie_performance "
+        "WHERE movie_key = 1",
+        ERROR, "movie_key unique", 1),
+    ("core/fact_movie_performance", "keys_resolve_to_dimensions"): (
+        "UPDATE core.fact_movie_performance SET director_key = 9999 WHERE movie_key = 1",
+        ERROR, "director exists", None),
+    ("core/fact_movie_performance", "movies_have_genre_and_director"): (
+        "DELETE FROM core.bridge_movie_genre WHERE movie_key = 1",
+        ERROR, "at least one genre", None),
+    ("core/bridge_movie_actor", "keys_resolve_to_dimensions"): (
+        "UPDATE core.bridge_movie_actor SET actor_key = 99999 WHERE movie_key = 1 "
+        "AND billing_order = 1",
+        ERROR, "dim_actors exists", None),
+    ("analytics/agg_yearly_revenue", "reconciles_with_fact"): (
+        "UPDATE analytics.agg_yearly_revenue SET total_gross_millions = total_gross_millions + 1 "
+        "WHERE year = 1994",
+        ERROR, "per-year totals equal the fact", None),
+    ("analytics/agg_director_stats", "reconciles_with_fact"): (
+        "UPDATE analytics.agg_director_stats SET total_votes = total_votes + 5 "
+        "WHERE director_name = 'Christopher Nolan'",
+        ERROR, "per-director totals equal the fact", None),
+    ("analytics/agg_genre_trends", "reconciles_with_fact"): (
+        "UPDATE analytics.agg_genre_trends SET total_movies = total_movies + 1 "
+        "WHERE genre_name = 'Drama' AND year = 1994",
+        ERROR, "per genre and year counts equal the bridge", None),
+    ("analytics/agg_top_movies", "ranked_without_gaps"): (
+        "UPDATE analytics.agg_top_movies SET rank = rank + 100 WHERE rank = 10",
+        ERROR, "ranks 1..N", None),
+}
+
+
+def test_the_clean_copy_passes_every_check(warehouse_copy):
+    evaluations = run_checks(warehouse_copy)
+    assert set(DIRTY) <= set(evaluations)
+    assert [key for key, evaluation in evaluations.items() if not evaluation.passed] == []
+    assert ("raw/raw_imdb_movies", "header_matches_contract") in evaluations
+    assert ("core/fact_movie_performance", "measures_are_usual") in evaluations
+    assert ("core/dim_movies", "column_schema_change") in evaluations
+    staging = evaluations[("staging/stg_movies", "movie_id_is_valid")].metadata
+    assert staging["slice"].value == f"snapshot_date = {DAY}"
+    assert staging["data_docs"].value.startswith("file://")
+
+
+@pytest.mark.parametrize("check", list(DIRTY), ids=["/".join(key) for key in DIRTY])
+def test_breaking_a_rule_fails_that_check_with_its_severity_and_samples(warehouse_copy, check):
+    statements, severity, failed_expectation, sample = DIRTY[check]
+
+    evaluations = run_checks(warehouse_copy, statements)
+
+    evaluation = evaluations[check]
+    assert not evaluation.passed
+    assert evaluation.severity == severity
+    metadata = {name: value.value for name, value in evaluation.metadata.items()}
+    assert failed_expectation in metadata["failed_expectations"]
+    assert metadata["unexpected_count"] >= 1
+    samples = metadata["samples"][failed_expectation]
+    assert 1 <= len(samples) <= 20 or failed_expectation.endswith("complete enough")
+    if sample is not None:
+        assert sample in samples
+    # The other rules of the same table still pass: the dirty copy breaks exactly this one.
+    others = [key for key in evaluations if key[0] == check[0] and key != check]
+    assert [key for key in others if not evaluations[key].passed] == []
+
+
+def test_too_many_raw_rows_fail_the_raw_bounds_check(warehouse_copy):
+    evaluations = run_checks(
+        warehouse_copy, run_config={"resources": {"quality": {"config": {"raw_max_rows": 10}}}}
+    )
+
+    evaluation = evaluations[("raw/raw_imdb_movies", "row_count_within_bounds")]
+    assert not evaluation.passed
+    assert evaluation.severity == ERROR
+    assert evaluation.metadata["rows"].value == 50
+    assert evaluations[("raw/raw_imdb_movies", "header_matches_contract")].passed
+
+
+def test_a_check_that_cannot_run_fails_instead_of_passing(warehouse_copy):
+    evaluations = run_checks(warehouse_copy, "DROP TABLE analytics.agg_top_movies")
+
+    evaluation = evaluations[("analytics/agg_top_movies", "ranked_without_gaps")]
+    assert not evaluation.passed
+    assert evaluation.severity == ERROR
