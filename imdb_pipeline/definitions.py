@@ -20,6 +20,9 @@ warehouse = WarehouseResource()
 files = FileStoreResource()
 
 defs = dg.Definitions(
+    # One process per run: on a small machine, a process per step costs more in start-up
+    # (Dagster, pandas and Great Expectations imports) and memory than its parallelism gains.
+    executor=dg.in_process_executor,
     assets=dg.load_assets_from_modules([raw, staging, core, analytics]),
     asset_checks=[*RAW_CHECKS, *TABLE_CHECKS, *ANOMALY_CHECKS, *SCHEMA_CHECKS],
     jobs=[imdb_movies_etl, validate_warehouse],

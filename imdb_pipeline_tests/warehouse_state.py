@@ -30,15 +30,18 @@ DAY = "2024-06-01"
 def materialize_all(
     raise_on_error: bool = True,
     instance: dg.DagsterInstance | None = None,
-    day: str = DAY,
+    day: str | None = DAY,
     selection: dg.AssetSelection | None = None,
+    with_checks: bool = False,
 ) -> dg.ExecuteInProcessResult:
-    """Every asset and asset check of the code location for one day, with its real resources,
-    in process."""
+    """Every asset of the code location for one day, with its real resources, in process;
+    with its data-quality checks too when asked (tests of the data flow leave them out, since
+    each check step costs a Great Expectations validation)."""
     from imdb_pipeline.definitions import defs
 
+    checks = list(defs.asset_checks) if with_checks else []
     return dg.materialize(
-        [*defs.assets, *defs.asset_checks],
+        [*defs.assets, *checks],
         resources=dict(defs.resources),
         raise_on_error=raise_on_error,
         instance=instance or dg.DagsterInstance.ephemeral(),

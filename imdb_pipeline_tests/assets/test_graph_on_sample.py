@@ -47,6 +47,15 @@ def loaded_sample(warehouse_url, sample_source) -> str:
     return warehouse_url
 
 
+def test_every_data_quality_check_passes_on_the_sample(warehouse_url, sample_source):
+    result = materialize_all(with_checks=True)
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) >= 40
+    assert [
+        (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed
+    ] == []
+
+
 def test_every_table_has_the_expected_rows(loaded_sample):
     counts = {table: count for table, (count, _) in table_fingerprints(loaded_sample).items()}
     assert counts == EXPECTED_ROW_COUNTS

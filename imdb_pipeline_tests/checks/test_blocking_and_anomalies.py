@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import dagster as dg
 
@@ -29,7 +30,7 @@ def _write(path, lines) -> str:
 def test_a_blocking_staging_failure_leaves_core_and_analytics_as_they_were(
     warehouse_url, sample_source, tmp_path, monkeypatch
 ):
-    materialize_all(day="2024-03-01")
+    materialize_all(day="2024-03-01", with_checks=True)
     served = {
         table: fingerprint
         for table, fingerprint in table_fingerprints(warehouse_url).items()
@@ -39,7 +40,7 @@ def test_a_blocking_staging_failure_leaves_core_and_analytics_as_they_were(
     broken = LINES + [BAD_ROW.format(9_000_000 + n) for n in range(10)]
     monkeypatch.setenv(ENV_SOURCE_URI, _write(tmp_path / "day2.csv", broken))
 
-    result = materialize_all(day="2024-03-02", raise_on_error=False)
+    result = materialize_all(day="2024-03-02", raise_on_error=False, with_checks=True)
 
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key.to_user_string(), e.check_name, e.severity) for e in failed] == [
@@ -64,7 +65,9 @@ def test_half_the_usual_rows_warns_and_normal_variation_passes(
 
     def load(day: str, lines: list[str]) -> dict[str, dg.AssetCheckEvaluation]:
         monkeypatch.setenv(ENV_SOURCE_URI, _write(tmp_path / f"{day}.csv", lines))
-        result = materialize_all(day=day, instance=instance, selection=staging_only)
+        result = materialize_all(
+            day=day, instance=instance, selection=staging_only, with_checks=True
+        )
         assert result.success  # a WARN never fails the run
         return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
@@ -78,3 +81,55 @@ def test_half_the_usual_rows_warns_and_normal_variation_passes(
 
     slightly_fewer = load("2024-03-06", _records(48))["row_count_is_usual"]
     assert slightly_fewer.passed
+
+
+def test_a_damaged_raw_snapshot_fails_the_header_check(warehouse_url, sample_source):
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize_all(
+        instance=instance, selection=dg.AssetSelection.groups("raw"), with_checks=True
+    )
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    [raw] = result.asset_materializations_for_node("raw__raw_imdb_movies")
+    snapshot = Path(raw.metadata["raw_uri"].value)
+    snapshot.chmod(0o644)
+    snapshot.write_text("movie_id;title\ntt1;x\n", encoding="utf-8")
+    raw_checks = dg.AssetSelection.checks(
+        dg.AssetCheckKey(raw.asset_key, "header_matches_contract"),
+        dg.AssetCheckKey(raw.asset_key, "file_present_and_not_empty"),
+    )
+
+    checked = materialize_all(
+        day=None, instance=instance, selection=raw_checks, with_checks=True, raise_on_error=False
+    )
+
+    outcomes = {e.check_name: e for e in checked.get_asset_check_evaluations()}
+    assert outcomes["file_present_and_not_empty"].passed
+    header = outcomes["header_matches_contract"]
+    assert not header.passed and header.severity == dg.AssetCheckSeverity.ERROR
+    assert "missing column(s) movie_id, title" in header.metadata["reason"].value
+
+
+def test_a_changed_column_type_is_reported_as_schema_drift(warehouse_url):
+    import pandas as pd
+
+    from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
+    from imdb_pipeline.resources.warehouse import WarehouseResource
+
+    frames = iter([pd.DataFrame({"votes": pd.array([1], dtype="Int64")}),
+                   pd.DataFrame({"votes": ["one"]})])  # fmt: skip
+
+    @dg.asset(key_prefix="core")
+    def drifting() -> pd.DataFrame:
+        return next(frames)
+
+    [schema_check] = dg.build_column_schema_change_checks(assets=[drifting])
+    warehouse = WarehouseResource()
+    resources = {"warehouse": warehouse, "io_manager": PostgresPandasIOManager(warehouse=warehouse)}
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.materialize([drifting, schema_check], resources=resources, instance=instance)
+    second = dg.materialize([drifting, schema_check], resources=resources, instance=instance)
+
+    assert first.get_asset_check_evaluations()[0].passed
+    [drift] = second.get_asset_check_evaluations()
+    assert not drift.passed
+    assert drift.severity == dg.AssetCheckSeverity.WARN

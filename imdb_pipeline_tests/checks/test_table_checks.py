@@ -24,7 +24,7 @@ def clean_template(postgres_server, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ENV_WAREHOUSE_URL, postgres_server.url(name))
         patch.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("template_home")))
-        result = materialize_all(instance=instance)
+        result = materialize_all(instance=instance, with_checks=True)
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
     # No connection may stay open on a template database.
     admin(postgres_server, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -85,19 +85,19 @@ DIRTY = {
     ("core/dim_movies", "keys_are_unique"): (
         "ALTER TABLE core.dim_movies DROP CONSTRAINT dim_movies_pkey; "
         "UPDATE core.dim_movies SET movie_key = 1 WHERE movie_key = 2",
-        ERROR, "movie_key unique", 1),
+        ERROR, "movie_key unique", {"movie_key": 1, "copies": 2}),
     ("core/dim_movies", "versions_are_consistent"): (
         "UPDATE core.dim_movies SET is_current = false WHERE movie_id = 'tt0111161'",
         ERROR, "one current version per movie", None),
     ("core/dim_actors", "keys_are_unique"): (
         "ALTER TABLE core.dim_actors DROP CONSTRAINT dim_actors_pkey; "
         "UPDATE core.dim_actors SET actor_key = 1 WHERE actor_key = 2",
-        ERROR, "actor_key unique", 1),
+        ERROR, "actor_key unique", {"actor_key": 1, "copies": 2}),
     ("core/fact_movie_performance", "keys_are_unique"): (
         "ALTER TABLE core.fact_movie_performance DROP CONSTRAINT fact_movie_performance_pkey; "
         "INSERT INTO core.fact_movie_performance SELECT * FROM core.fact_movie_performance "
         "WHERE movie_key = 1",
-        ERROR, "movie_key unique", 1),
+        ERROR, "movie_key unique", {"movie_key": 1, "copies": 2}),
     ("core/fact_movie_performance", "keys_resolve_to_dimensions"): (
         "UPDATE core.fact_movie_performance SET director_key = 9999 WHERE movie_key = 1",
         ERROR, "director exists", None),
