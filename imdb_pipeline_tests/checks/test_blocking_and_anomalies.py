@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
 from imdb_pipeline_tests.conftest import SAMPLE
@@ -83,7 +84,17 @@ def test_half_the_usual_rows_warns_and_normal_variation_passes(
     assert slightly_fewer.passed
 
 
-def test_a_damaged_raw_snapshot_fails_the_header_check(warehouse_url, sample_source):
+@pytest.mark.parametrize(
+    ("damage", "failing", "reason"),
+    [
+        ("movie_id;title\ntt1;x\n", "header_matches_contract", "missing column(s) movie_id, title"),
+        ("", "file_present_and_not_empty", None),
+    ],
+    ids=["bad header", "emptied"],
+)
+def test_a_damaged_raw_snapshot_fails_its_check(
+    warehouse_url, sample_source, damage, failing, reason
+):
     instance = dg.DagsterInstance.ephemeral()
     result = materialize_all(
         instance=instance, selection=dg.AssetSelection.groups("raw"), with_checks=True
@@ -92,7 +103,7 @@ def test_a_damaged_raw_snapshot_fails_the_header_check(warehouse_url, sample_sou
     [raw] = result.asset_materializations_for_node("raw__raw_imdb_movies")
     snapshot = Path(raw.metadata["raw_uri"].value)
     snapshot.chmod(0o644)
-    snapshot.write_text("movie_id;title\ntt1;x\n", encoding="utf-8")
+    snapshot.write_text(damage, encoding="utf-8")
     raw_checks = dg.AssetSelection.checks(
         dg.AssetCheckKey(raw.asset_key, "header_matches_contract"),
         dg.AssetCheckKey(raw.asset_key, "file_present_and_not_empty"),
@@ -103,10 +114,11 @@ def test_a_damaged_raw_snapshot_fails_the_header_check(warehouse_url, sample_sou
     )
 
     outcomes = {e.check_name: e for e in checked.get_asset_check_evaluations()}
-    assert outcomes["file_present_and_not_empty"].passed
-    header = outcomes["header_matches_contract"]
-    assert not header.passed and header.severity == dg.AssetCheckSeverity.ERROR
-    assert "missing column(s) movie_id, title" in header.metadata["reason"].value
+    assert not outcomes[failing].passed
+    assert outcomes[failing].severity == dg.AssetCheckSeverity.ERROR
+    if reason:
+        assert reason in outcomes[failing].metadata["reason"].value
+        assert outcomes["file_present_and_not_empty"].passed
 
 
 def test_a_changed_column_type_is_reported_as_schema_drift(warehouse_url):
