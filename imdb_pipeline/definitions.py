@@ -15,6 +15,8 @@ from imdb_pipeline.resources.file_stores import FileStoreResource
 from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.source import SourceResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
+from imdb_pipeline.schedules import imdb_movies_etl_daily
+from imdb_pipeline.sensors import imdb_source_sensor
 
 warehouse = WarehouseResource()
 files = FileStoreResource()
@@ -26,6 +28,8 @@ defs = dg.Definitions(
     assets=dg.load_assets_from_modules([raw, staging, core, analytics]),
     asset_checks=[*RAW_CHECKS, *TABLE_CHECKS, *ANOMALY_CHECKS, *SCHEMA_CHECKS],
     jobs=[imdb_movies_etl, validate_warehouse],
+    schedules=[imdb_movies_etl_daily],
+    sensors=[imdb_source_sensor],
     resources={
         "files": files,
         "source": SourceResource(files=files),

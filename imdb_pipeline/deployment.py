@@ -14,12 +14,19 @@ from imdb_pipeline.constants import (
     DATE_PLACEHOLDER,
     DEFAULT_EMBEDDED_PG_PORT,
     DEFAULT_PARTITIONS_START_DATE,
+    DEFAULT_POKE_INTERVAL_SECONDS,
+    DEFAULT_SCHEDULE_TIMEZONE,
+    DEFAULT_SENSOR_TIMEOUT_SECONDS,
     DEFAULT_PIPELINE_HOME,
     DEFAULT_S3_MAX_ATTEMPTS,
     ENV_EMBEDDED_PG_PORT,
     ENV_PARTITIONS_START_DATE,
     ENV_PIPELINE_HOME,
     ENV_RAW_STORE_URI,
+    ENV_SCHEDULE_TIMEZONE,
+    ENV_SENSOR_POKE_INTERVAL,
+    ENV_SENSOR_SOFT_FAIL,
+    ENV_SENSOR_TIMEOUT,
     ENV_S3_ENDPOINT_URL,
     ENV_S3_MAX_ATTEMPTS,
     ENV_SOURCE_URI,
@@ -113,3 +120,45 @@ def s3_settings(environ: Mapping[str, str] = os.environ) -> S3Settings:
 def quality_project_root(environ: Mapping[str, str] = os.environ) -> Path:
     """The Great Expectations project (validation results, Data Docs) under the pipeline home."""
     return pipeline_home(environ) / "great_expectations"
+
+
+def schedule_timezone(environ: Mapping[str, str] = os.environ) -> str:
+    """Time zone of the 02:00 schedule (an IANA name). Read when the code location loads.
+
+    UTC by default: in a zone with daylight saving, 02:00 does not exist on the day clocks
+    spring forward, and the run then starts at 03:00.
+    """
+    import zoneinfo
+
+    name = environ.get(ENV_SCHEDULE_TIMEZONE) or DEFAULT_SCHEDULE_TIMEZONE
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{ENV_SCHEDULE_TIMEZONE}={name!r} is not a time zone name") from None
+    return name
+
+
+@dataclass(frozen=True)
+class SensorSettings:
+    """Airflow's sensor knobs: poke_interval, timeout (seconds) and soft_fail."""
+
+    poke_interval_seconds: int
+    timeout_seconds: int
+    soft_fail: bool
+
+
+def sensor_settings(environ: Mapping[str, str] = os.environ) -> SensorSettings:
+    def seconds(name: str, default: int) -> int:
+        raw = environ.get(name) or str(default)
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+            raise ValueError(f"{name}={raw!r} is not a positive number of seconds")
+        return int(raw)
+
+    soft_fail = (environ.get(ENV_SENSOR_SOFT_FAIL) or "false").strip().lower()
+    if soft_fail not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{ENV_SENSOR_SOFT_FAIL}={soft_fail!r} is not true or false")
+    return SensorSettings(
+        poke_interval_seconds=seconds(ENV_SENSOR_POKE_INTERVAL, DEFAULT_POKE_INTERVAL_SECONDS),
+        timeout_seconds=seconds(ENV_SENSOR_TIMEOUT, DEFAULT_SENSOR_TIMEOUT_SECONDS),
+        soft_fail=soft_fail in ("true", "1", "yes"),
+    )

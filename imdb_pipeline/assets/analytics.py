@@ -18,6 +18,7 @@ from imdb_pipeline.assets.warehouse_table import table_properties
 from imdb_pipeline.constants import Layer
 from imdb_pipeline.io_managers.postgres import LATEST_PARTITION_ONLY
 from imdb_pipeline.lib import aggregates
+from imdb_pipeline.retries import TRANSIENT_FAILURES
 
 FACT = {
     "fact": dg.AssetIn(
@@ -33,6 +34,7 @@ def analytics_table(description: str, primary_key: list[str], ins: dict[str, dg.
         key_prefix=Layer.ANALYTICS.value,
         **table_properties(Layer.ANALYTICS, description, primary_key),
         ins={**FACT, **MOVIES, **ins},
+        retry_policy=TRANSIENT_FAILURES,
     )
 
 

@@ -13,6 +13,7 @@ from imdb_pipeline.io_managers.postgres import UPSERT, UPSERT_KEY, WRITE_MODE
 from imdb_pipeline.lib import bridges, dimensions, facts, movie_versions
 from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.warehouse import WarehouseResource
+from imdb_pipeline.retries import TRANSIENT_FAILURES
 
 
 def core_table(description: str, primary_key: list[str], daily: bool = False, **kwargs):
@@ -21,7 +22,9 @@ def core_table(description: str, primary_key: list[str], daily: bool = False, **
     if daily:
         properties["metadata"]["partition_expr"] = SNAPSHOT_DATE
         kwargs["partitions_def"] = daily_snapshots
-    return dg.asset(key_prefix=Layer.CORE.value, **properties, **kwargs)
+    return dg.asset(
+        key_prefix=Layer.CORE.value, retry_policy=TRANSIENT_FAILURES, **properties, **kwargs
+    )
 
 
 def staging_history(*columns: str) -> dict[str, dg.AssetIn]:
@@ -44,7 +47,9 @@ def name_dimension(description: str, key: str, name: str, history: dict[str, dg.
     no row is ever removed or renumbered."""
     properties = table_properties(Layer.CORE, description, [key])
     properties["metadata"].update({WRITE_MODE: UPSERT, UPSERT_KEY: [name]})
-    return dg.asset(key_prefix=Layer.CORE.value, ins=history, **properties)
+    return dg.asset(
+        key_prefix=Layer.CORE.value, ins=history, retry_policy=TRANSIENT_FAILURES, **properties
+    )
 
 
 @name_dimension("Directors, one row per name, with a surrogate key that never changes.",

@@ -4,10 +4,16 @@ import datetime as dt
 
 import dagster as dg
 
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, RAW_IO_MANAGER_KEY, Layer
+from imdb_pipeline.constants import (
+    DATA_ENGINEERING_OWNER,
+    RAW_IO_MANAGER_KEY,
+    SOURCE_URI_TAG,
+    Layer,
+)
 from imdb_pipeline.io_managers.raw_files import SOURCE_URI_METADATA, RawFile
 from imdb_pipeline.lib.source_file import SourceFileError, profile
 from imdb_pipeline.partitions import daily_snapshots
+from imdb_pipeline.retries import TRANSIENT_FAILURES
 from imdb_pipeline.resources.file_stores import StorageError
 from imdb_pipeline.resources.source import SourceResource
 
@@ -17,12 +23,16 @@ from imdb_pipeline.resources.source import SourceResource
     group_name=Layer.RAW.value,
     io_manager_key=RAW_IO_MANAGER_KEY,
     partitions_def=daily_snapshots,
+    retry_policy=TRANSIENT_FAILURES,
     kinds={"csv"},
     owners=[DATA_ENGINEERING_OWNER],
     description="The day's IMDb movies export as read, stored unchanged in the raw store.",
 )
 def raw_imdb_movies(context: dg.AssetExecutionContext, source: SourceResource) -> RawFile:
-    uri = source.uri(dt.date.fromisoformat(context.partition_key))
+    # A sensor run names the exact file it saw (the source URI may hold wildcards).
+    uri = context.run.tags.get(SOURCE_URI_TAG) or source.uri(
+        dt.date.fromisoformat(context.partition_key)
+    )
     try:
         data = source.read(uri)
         file_profile = profile(data, uri)

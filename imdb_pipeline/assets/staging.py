@@ -13,6 +13,7 @@ from imdb_pipeline.lib.snapshots import with_snapshot_date
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.staging import stage
 from imdb_pipeline.partitions import daily_snapshots
+from imdb_pipeline.retries import TRANSIENT_FAILURES
 
 STG_MOVIES = dg.AssetKey([Layer.STAGING.value, "stg_movies"])
 STG_MOVIES_REJECTS = dg.AssetKey([Layer.STAGING.value, "stg_movies_rejects"])
@@ -40,6 +41,7 @@ def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.Ass
     },
     ins={"raw_file": dg.AssetIn(key=raw_imdb_movies.key)},
     partitions_def=daily_snapshots,
+    retry_policy=TRANSIENT_FAILURES,
 )
 def stage_movies(context: dg.AssetExecutionContext, raw_file: RawFile):
     day = dt.date.fromisoformat(context.partition_key)

@@ -17,6 +17,7 @@ from imdb_pipeline.checks.suites import QualityThresholds
 from imdb_pipeline.deployment import quality_project_root
 from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
+from imdb_pipeline.retries import TRANSIENT_FAILURES
 
 SuiteBuilder = Callable[[dt.date | None, QualityThresholds], TableSuite]
 PARTITION_TAG = "dagster/partition"
@@ -41,7 +42,13 @@ def build_table_checks(name: str, description: str, builders: Sequence[SuiteBuil
         for rule in suite.rules
     ]
 
-    @dg.multi_asset_check(name=name, description=description, specs=specs, can_subset=True)
+    @dg.multi_asset_check(
+        name=name,
+        description=description,
+        specs=specs,
+        can_subset=True,
+        retry_policy=TRANSIENT_FAILURES,
+    )
     def table_checks(
         context: dg.AssetCheckExecutionContext,
         warehouse: WarehouseResource,

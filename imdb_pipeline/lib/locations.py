@@ -7,6 +7,14 @@ S3_SCHEME = "s3://"
 
 
 @dataclass(frozen=True)
+class FileVersion:
+    """What identifies one version of a file: its size and a version tag (ETag or mtime)."""
+
+    size: int
+    tag: str
+
+
+@dataclass(frozen=True)
 class S3Location:
     bucket: str
     key: str

@@ -6,16 +6,18 @@ variables. boto3 retries transient failures (connection errors, 5xx, throttling)
 exponential backoff and jitter ("standard" retry mode) and never retries other 4xx errors.
 """
 
+import fnmatch
+import glob
 import os
+import re
 import tempfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from imdb_pipeline.deployment import s3_settings
-from imdb_pipeline.lib.locations import S3Location, parse_location
+from imdb_pipeline.lib.locations import FileVersion, S3Location, parse_location
 
 _NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
 _DENIED = {"AccessDenied", "403", "AllAccessDisabled", "InvalidAccessKeyId",
@@ -30,14 +32,6 @@ class StorageError(Exception):
         self.transient = transient
 
 
-@dataclass(frozen=True)
-class FileVersion:
-    """What identifies one version of a file: its size and a version tag (ETag or mtime)."""
-
-    size: int
-    tag: str
-
-
 class FileStore(ABC):
     @abstractmethod
     def read(self, uri: str) -> bytes: ...
@@ -48,6 +42,10 @@ class FileStore(ABC):
 
     @abstractmethod
     def version(self, uri: str) -> FileVersion: ...
+
+    @abstractmethod
+    def matching(self, pattern: str) -> dict[str, FileVersion]:
+        """Every file matching a URI with shell wildcards (`*`, `?`, `[...]`), with its version."""
 
 
 class LocalFileStore(FileStore):
@@ -86,6 +84,19 @@ class LocalFileStore(FileStore):
             raise StorageError(f"{uri}: file not found") from None
         return FileVersion(size=stat.st_size, tag=str(stat.st_mtime_ns))
 
+    def matching(self, pattern: str) -> dict[str, FileVersion]:
+        path = parse_location(pattern)
+        candidates = glob.glob(str(path)) if glob.has_magic(str(path)) else [str(path)]
+        found = {}
+        for candidate in sorted(candidates):
+            try:
+                stat = os.stat(candidate)
+            except FileNotFoundError:
+                continue
+            if not os.path.isdir(candidate):
+                found[candidate] = FileVersion(size=stat.st_size, tag=str(stat.st_mtime_ns))
+        return found
+
 
 class S3FileStore(FileStore):
     def __init__(self, client, endpoint: str | None = None):
@@ -110,6 +121,21 @@ class S3FileStore(FileStore):
         with self._errors(uri):
             head = self._client.head_object(Bucket=location.bucket, Key=location.key)
         return FileVersion(size=int(head["ContentLength"]), tag=head["ETag"].strip('"'))
+
+    def matching(self, pattern: str) -> dict[str, FileVersion]:
+        location = _s3(pattern)
+        prefix = re.split(r"[*?\[]", location.key, maxsplit=1)[0]
+        found = {}
+        with self._errors(pattern):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=location.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    if fnmatch.fnmatchcase(item["Key"], location.key):
+                        uri = str(S3Location(location.bucket, item["Key"]))
+                        found[uri] = FileVersion(int(item["Size"]), item["ETag"].strip('"'))
+        return found
 
     def _exists(self, location: S3Location) -> bool:
         from botocore.exceptions import ClientError

@@ -1,0 +1,136 @@
+"""Email, Slack and PagerDuty alerts for failed runs and failed ERROR checks (Airflow's on_failure).
+
+Two run-status sensors read what happened from the instance's event log and leave the decisions
+to `lib.notifications`:
+- `notify_on_run_failure` (failed runs): one message naming the failed steps and their errors,
+  plus one per failed non-blocking ERROR check of that run;
+- `notify_on_failed_error_checks` (successful runs): a failed check does not fail a run, so a
+  run-failure sensor never sees it; one message per failed ERROR check. A clean success resolves
+  the job's PagerDuty incident, and says `recovered` when the job's previous run had failed.
+A blocking ERROR check that fails makes its step and the run fail: it is reported once, in the
+run-failure message (which names it), never again as a check failure. The two sensors react to
+different run statuses, so no run is reported by both; each sensor's cursor sees a run once.
+
+With no IMDB_SMTP_*, IMDB_SLACK_* or IMDB_PAGERDUTY_* variables set, both sensors send nothing.
+"""
+
+import dagster as dg
+
+from imdb_pipeline.lib import notifications as notes
+from imdb_pipeline.resources.notifications import NotificationError, Notifier, notification_settings
+
+_FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+
+
+@dg.run_failure_sensor(
+    name="notify_on_run_failure",
+    description="Email, Slack and PagerDuty alert naming the failed step(s) and error of a failed run.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    settings = notification_settings()
+    if not settings.channels:
+        return
+    step_failures = [
+        notes.StepFailure(event.step_key or "run", _error_text(event.event_specific_data.error))
+        for event in _events(context.instance, run.run_id, dg.DagsterEventType.STEP_FAILURE)
+    ]
+    run_error = _run_error(context.failure_event)
+    planned = notes.for_failed_run(
+        run.job_name, run.run_id, settings.ui_base_url, step_failures,
+        _failed_error_checks(context.instance, run.run_id), run_error,
+    )  # fmt: skip
+    _send_all(Notifier(settings, context.log), planned)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="notify_on_failed_error_checks",
+    description="Alert once per failed ERROR check of a successful run; resolve PagerDuty when all passed.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def notify_on_failed_error_checks(context: dg.RunStatusSensorContext) -> None:
+    run = context.dagster_run
+    settings = notification_settings()
+    if not settings.channels:
+        return
+    failed_checks = _failed_error_checks(context.instance, run.run_id)
+    planned = notes.for_succeeded_run(
+        run.job_name, run.run_id, settings.ui_base_url, failed_checks,
+        previous_run_alerted=_previous_run_alerted(context.instance, run),
+    )  # fmt: skip
+    notifier = Notifier(settings, context.log)
+    _send_all(notifier, planned)
+    # `recovered` already resolved PagerDuty in send().
+    if notes.should_resolve(failed_checks) and not planned:
+        notifier.resolve(run.job_name)
+
+
+def _send_all(notifier: Notifier, planned: list[notes.Notification]) -> None:
+    """Send every notification before reporting any failure, so one bad channel loses nothing else.
+
+    Raising marks the sensor tick as failed (visible in the UI); Dagster still moves the cursor on,
+    so a retry never repeats the messages that did go out.
+    """
+    errors = []
+    for note in planned:
+        try:
+            notifier.send(note)
+        except NotificationError as error:
+            errors.append(str(error))
+    if errors:
+        raise NotificationError("; ".join(errors))
+
+
+def _events(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType) -> list:
+    records = instance.get_records_for_run(run_id=run_id, of_type=event_type).records
+    return [record.event_log_entry.dagster_event for record in records]
+
+
+def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[notes.CheckFailure]:
+    failures = []
+    for event in _events(instance, run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        if evaluation.partition:
+            metadata = {"partition": evaluation.partition, **metadata}
+        failures.append(notes.CheckFailure(
+            name=f"{evaluation.asset_key.to_user_string()}/{evaluation.check_name}",
+            step_key=event.step_key,
+            error=notes.check_error_text(evaluation.description, metadata),
+        ))  # fmt: skip
+    return failures
+
+
+def _error_text(error) -> str:
+    """The error chain's messages, user error first; Dagster's "error while executing op" wrapper
+    and stack traces are left to the run page."""
+    messages = []
+    while error is not None:
+        if not (error.cls_name == "DagsterExecutionStepExecutionError" and error.cause):
+            messages.append(error.message.strip())
+        error = error.cause
+    return "\n".join(messages) or "no error message"
+
+
+def _run_error(failure_event: dg.DagsterEvent) -> str:
+    data = failure_event.event_specific_data
+    error = getattr(data, "error", None)
+    return "\n".join(filter(None, [failure_event.message, _error_text(error) if error else ""]))
+
+
+def _previous_run_alerted(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
+    """Whether the job's last finished run created before this one failed or failed an ERROR check."""
+    record = instance.get_run_record_by_id(run.run_id)
+    filters = dg.RunsFilter(
+        job_name=run.job_name, statuses=_FINISHED, created_before=record.create_timestamp
+    )
+    previous = instance.get_runs(filters=filters, limit=1)
+    if not previous:
+        return False
+    return previous[0].status == dg.DagsterRunStatus.FAILURE or bool(
+        _failed_error_checks(instance, previous[0].run_id)
+    )

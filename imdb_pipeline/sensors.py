@@ -1,0 +1,70 @@
+"""The source sensor: Airflow's FileSensor / S3KeySensor in Dagster's terms.
+
+| Airflow | here |
+|---|---|
+| `filepath` / `bucket_key` (wildcards allowed) | IMDB_SOURCE_URI: a path or `s3://bucket/key`, with `*`, `?`, `[...]`, and `{date}` for today |
+| `poke_interval` (60 s) | IMDB_SENSOR_POKE_INTERVAL -> `minimum_interval_seconds` (read when the code location loads) |
+| `timeout` | IMDB_SENSOR_TIMEOUT seconds after today's 02:00 schedule: the deadline for today's file |
+| `soft_fail` | IMDB_SENSOR_SOFT_FAIL: on timeout, skip with a warning instead of an error |
+| `mode="reschedule"` | no meaning: a Dagster sensor never holds a worker; the daemon evaluates it every poke |
+
+A file version (size and ETag or mtime) starts exactly one run, once it is unchanged across two
+pokes; the run key is the file and its version, and the JSON cursor remembers what was seen.
+"""
+
+import datetime as dt
+import zoneinfo
+
+import dagster as dg
+
+from imdb_pipeline.constants import SCHEDULED_HOUR, SOURCE_URI_TAG
+from imdb_pipeline.deployment import schedule_timezone, sensor_settings, source_uri
+from imdb_pipeline.jobs import imdb_movies_etl
+from imdb_pipeline.lib import source_watch
+from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
+
+
+@dg.sensor(
+    name="imdb_source_sensor",
+    job=imdb_movies_etl,
+    minimum_interval_seconds=sensor_settings().poke_interval_seconds,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Starts today's run once per new, fully written version of the source file.",
+)
+def imdb_source_sensor(
+    context: dg.SensorEvaluationContext, files: FileStoreResource
+) -> dg.SensorResult:
+    settings = sensor_settings()
+    now = dt.datetime.now(dt.timezone.utc)
+    today = now.date()
+    pattern = source_uri(today)
+    try:
+        observed = files.for_uri(pattern).matching(pattern)
+    except StorageError as error:
+        context.log.warning(f"Cannot list {pattern}: {error}")
+        return dg.SensorResult(skip_reason=f"Cannot list {pattern}: {error}", cursor=context.cursor)
+    late_after = source_watch.deadline(
+        today, SCHEDULED_HOUR, zoneinfo.ZoneInfo(schedule_timezone()), settings.timeout_seconds
+    )
+    result = source_watch.poke(context.cursor, pattern, observed, today.isoformat(), now, late_after)
+    skip_reason = result.skip_reason
+    if result.timed_out:
+        # Airflow's soft_fail: a skip with a warning; without it, an error.
+        if settings.soft_fail:
+            skip_reason = f"WARN {skip_reason} (soft_fail: skipped)"
+            context.log.warning(skip_reason)
+        else:
+            skip_reason = f"ERROR {skip_reason}"
+            context.log.error(skip_reason)
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=decision.run_key,
+                partition_key=decision.day,
+                tags={SOURCE_URI_TAG: decision.source_uri, "imdb/trigger": "source_sensor"},
+            )
+            for decision in result.runs
+        ],
+        skip_reason=skip_reason,
+        cursor=result.cursor,
+    )
