@@ -25,7 +25,8 @@ setup(
         "great-expectations==1.24.1",
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2", "moto[server]==5.2.5"],
+        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2", "moto[server]==5.2.5",
+                 "aiosmtpd==1.4.6"],
         "dev": ["ruff", "pyinstrument"],
     },
     entry_points={"console_scripts": ["imdb-pipeline=imdb_pipeline.cli:main"]},

@@ -16,6 +16,10 @@ from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.source import SourceResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.schedules import imdb_movies_etl_daily
+from imdb_pipeline.notification_sensors import (
+    notify_on_failed_error_checks,
+    notify_on_run_failure,
+)
 from imdb_pipeline.sensors import imdb_source_sensor
 
 warehouse = WarehouseResource()
@@ -29,7 +33,7 @@ defs = dg.Definitions(
     asset_checks=[*RAW_CHECKS, *TABLE_CHECKS, *ANOMALY_CHECKS, *SCHEMA_CHECKS],
     jobs=[imdb_movies_etl, validate_warehouse],
     schedules=[imdb_movies_etl_daily],
-    sensors=[imdb_source_sensor],
+    sensors=[imdb_source_sensor, notify_on_run_failure, notify_on_failed_error_checks],
     resources={
         "files": files,
         "source": SourceResource(files=files),

@@ -17,14 +17,18 @@ With no IMDB_SMTP_*, IMDB_SLACK_* or IMDB_PAGERDUTY_* variables set, both sensor
 import dagster as dg
 
 from imdb_pipeline.lib import notifications as notes
-from imdb_pipeline.resources.notifications import NotificationError, Notifier, notification_settings
+from imdb_pipeline.resources.notifications import (
+    NotificationError,
+    Notifier,
+    notification_settings,
+)
 
 _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
 
 
 @dg.run_failure_sensor(
     name="notify_on_run_failure",
-    description="Email, Slack and PagerDuty alert naming the failed step(s) and error of a failed run.",
+    description="Email, Slack and PagerDuty alert naming the failed steps and errors of a run.",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
@@ -47,7 +51,7 @@ def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
     name="notify_on_failed_error_checks",
-    description="Alert once per failed ERROR check of a successful run; resolve PagerDuty when all passed.",
+    description="Alert once per failed ERROR check of a successful run; else resolve PagerDuty.",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def notify_on_failed_error_checks(context: dg.RunStatusSensorContext) -> None:
@@ -123,7 +127,7 @@ def _run_error(failure_event: dg.DagsterEvent) -> str:
 
 
 def _previous_run_alerted(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
-    """Whether the job's last finished run created before this one failed or failed an ERROR check."""
+    """Whether the job's previous finished run failed or failed an ERROR check."""
     record = instance.get_run_record_by_id(run.run_id)
     filters = dg.RunsFilter(
         job_name=run.job_name, statuses=_FINISHED, created_before=record.create_timestamp

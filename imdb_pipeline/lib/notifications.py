@@ -31,7 +31,7 @@ Kind = Literal["run_failure", "check_failure", "recovered"]
 
 @dataclass(frozen=True)
 class Notification:
-    """One alert: which job and run, what failed (a step key or "asset/check"), why, and where to look."""
+    """One alert: job, run, what failed (a step key or "asset/check"), why, and where to look."""
 
     kind: Kind
     job_name: str
@@ -186,7 +186,9 @@ def slack_payload(note: Notification) -> dict:
     ]
     if note.error:
         # A section's text is limited to 3000 characters; the error is already at most 2000.
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"```{note.error}```"}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"```{note.error}```"}}
+        )
     return {"text": f"{subject(note)} {note.run_url}", "blocks": blocks}
 
 

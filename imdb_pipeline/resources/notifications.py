@@ -70,7 +70,11 @@ class NotificationSettings:
 
     @property
     def channels(self) -> list[str]:
-        on = {EMAIL: self.smtp, SLACK: self.slack_webhook_url, PAGERDUTY: self.pagerduty_routing_key}
+        on = {
+            EMAIL: self.smtp,
+            SLACK: self.slack_webhook_url,
+            PAGERDUTY: self.pagerduty_routing_key,
+        }
         return [name for name, setting in on.items() if setting]
 
 
@@ -94,10 +98,14 @@ def _smtp_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
         raise ValueError(f"{ENV_SMTP_PORT}={raw_port!r} is not a TCP port (1-65535)")
     sender = environ.get(ENV_SMTP_FROM)
     recipients = tuple(
-        address.strip() for address in (environ.get(ENV_SMTP_TO) or "").split(",") if address.strip()
+        address.strip()
+        for address in (environ.get(ENV_SMTP_TO) or "").split(",")
+        if address.strip()
     )
     if not sender or not recipients:
-        raise ValueError(f"{ENV_SMTP_HOST} is set: {ENV_SMTP_FROM} and {ENV_SMTP_TO} are needed too")
+        raise ValueError(
+            f"{ENV_SMTP_HOST} is set: {ENV_SMTP_FROM} and {ENV_SMTP_TO} are needed too"
+        )
     starttls = (environ.get(ENV_SMTP_STARTTLS) or "false").strip().lower()
     if starttls not in ("true", "false"):
         raise ValueError(f"{ENV_SMTP_STARTTLS}={starttls!r} must be true or false")
@@ -109,7 +117,7 @@ def _smtp_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
 
 
 class Notifier:
-    """Sends a notification to every configured channel; one channel down does not stop the others."""
+    """Sends to every configured channel; one channel down does not stop the others."""
 
     def __init__(self, settings: NotificationSettings, log: logging.Logger | None = None):
         self.settings = settings
@@ -123,7 +131,9 @@ class Notifier:
         if settings.smtp:
             senders[EMAIL] = lambda: self._send_email(note)
         if settings.slack_webhook_url:
-            senders[SLACK] = lambda: _post_json(settings.slack_webhook_url, notes.slack_payload(note))
+            senders[SLACK] = lambda: _post_json(
+                settings.slack_webhook_url, notes.slack_payload(note)
+            )
         if settings.pagerduty_routing_key:
             key = settings.pagerduty_routing_key
             payload = (
@@ -132,7 +142,9 @@ class Notifier:
                 else notes.pagerduty_trigger(note, key)
             )
             senders[PAGERDUTY] = lambda: _post_json(settings.pagerduty_events_url, payload)
-        return self._deliver(senders, f"{note.kind} of run {note.run_id} ({note.failed or note.job_name})")
+        return self._deliver(
+            senders, f"{note.kind} of run {note.run_id} ({note.failed or note.job_name})"
+        )
 
     def resolve(self, job_name: str) -> list[str]:
         """Resolve the job's PagerDuty incident (a no-op for PagerDuty when none is open)."""
@@ -184,7 +196,11 @@ def _describe(error: Exception) -> str:
         return f"HTTP {error.code} {error.reason}"
     if isinstance(error, urllib.error.URLError):
         reason = error.reason
-        return reason if isinstance(reason, str) else f"{type(reason).__name__}: {reason.strerror or reason}"
+        return (
+            reason
+            if isinstance(reason, str)
+            else f"{type(reason).__name__}: {reason.strerror or reason}"
+        )
     if isinstance(error, smtplib.SMTPException | OSError):
         return f"{type(error).__name__}: {error}"
     return type(error).__name__  # e.g. ValueError from a malformed URL would print the URL

@@ -1,0 +1,242 @@
+"""The notification sensors on real runs of small jobs, delivering to real local receivers.
+
+Runs execute in process in an ephemeral instance, so their STEP_FAILURE and
+ASSET_CHECK_EVALUATION events are in its event log, as they would be under the daemon.
+"""
+
+import dagster as dg
+import pytest
+
+from imdb_pipeline.notification_sensors import (
+    notify_on_failed_error_checks,
+    notify_on_run_failure,
+)
+from imdb_pipeline_tests.lib.test_notifications import (
+    ROUTING_KEY,
+    WEBHOOK_SECRET,
+    posted,
+    running_http_receiver,
+    running_smtp_server,
+)
+
+UI = "http://ui.example:3000"
+
+
+class StageConfig(dg.Config):
+    fail: bool = True
+
+
+@dg.asset
+def stage_movies(config: StageConfig) -> int:
+    if config.fail:
+        raise ValueError("rating '12.5' is outside 0..10")
+    return 1
+
+
+@dg.asset
+def dim_movies() -> int:
+    return 1
+
+
+@dg.asset_check(asset=dim_movies, blocking=False)
+def keys_are_unique() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=False, severity=dg.AssetCheckSeverity.ERROR,
+        description="movie_key is not unique", metadata={"unexpected_count": 2},
+    )  # fmt: skip
+
+
+@dg.asset_check(asset=dim_movies, blocking=False)
+def looks_usual() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN)
+
+
+@dg.asset
+def stg_movies() -> int:
+    return 1
+
+
+@dg.asset_check(asset=stg_movies, blocking=True)
+def movie_id_is_valid() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                               description="3 ids do not match ^tt\\d+$")  # fmt: skip
+
+
+@dg.asset(deps=[stg_movies])
+def fact_movie_performance() -> int:
+    return 1
+
+
+DEFS = dg.Definitions(
+    assets=[stage_movies, dim_movies, stg_movies, fact_movie_performance],
+    asset_checks=[keys_are_unique, looks_usual, movie_id_is_valid],
+    jobs=[
+        dg.define_asset_job("imdb_movies_etl", selection=[stage_movies]),
+        dg.define_asset_job("checked_etl", selection=dg.AssetSelection.assets(dim_movies)),
+        dg.define_asset_job("blocked_etl", selection=[stg_movies, fact_movie_performance]),
+    ],
+)
+
+
+@pytest.fixture
+def smtp_server():
+    with running_smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def http_receiver():
+    with running_http_receiver() as server:
+        yield server
+
+
+@pytest.fixture
+def receivers(smtp_server, http_receiver, monkeypatch):
+    """Every channel configured and pointed at the local receivers; returns (mails, posts)."""
+    (port, mails), (base, received) = smtp_server, http_receiver
+    for name, value in {
+        "IMDB_UI_BASE_URL": UI, "IMDB_SMTP_HOST": "127.0.0.1", "IMDB_SMTP_PORT": str(port),
+        "IMDB_SMTP_FROM": "dagster@example.com", "IMDB_SMTP_TO": "oncall@example.com",
+        "IMDB_SLACK_WEBHOOK_URL": f"{base}/slack/{WEBHOOK_SECRET}",
+        "IMDB_PAGERDUTY_ROUTING_KEY": ROUTING_KEY, "IMDB_PAGERDUTY_EVENTS_URL": f"{base}/pagerduty",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    return mails, received
+
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def execute(instance, job_name: str, fail: bool = True) -> dg.ExecuteInProcessResult:
+    config = (
+        {"ops": {"stage_movies": {"config": {"fail": fail}}}}
+        if job_name == "imdb_movies_etl"
+        else None
+    )
+    return DEFS.resolve_job_def(job_name).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=config
+    )
+
+
+def evaluate(sensor, instance, result) -> None:
+    event = result.get_run_success_event() if result.success else result.get_run_failure_event()
+    context = dg.build_run_status_sensor_context(
+        sensor_name=sensor.name, dagster_instance=instance, dagster_run=result.dagster_run,
+        dagster_event=event,
+    )  # fmt: skip
+    sensor(context.for_run_failure() if not result.success else context)
+
+
+def subject_of(mail) -> str:
+    """The subject unfolded: long subjects are folded on the wire, as RFC 5322 allows."""
+    return " ".join(str(mail["Subject"]).split())
+
+
+def one_per_channel(mails, received):
+    [mail] = mails
+    [slack] = posted(received, "/slack")
+    [pagerduty] = posted(received, "/pagerduty")
+    return mail, slack, pagerduty
+
+
+def assert_mentions(mail, slack, pagerduty, *values):
+    text = mail.get_content()
+    for value in values:
+        assert value in text
+        assert value in slack["text"] + str(slack["blocks"])
+        assert value in str(pagerduty["payload"])
+
+
+def test_a_failed_step_sends_one_alert_per_channel(instance, receivers):
+    mails, received = receivers
+    result = execute(instance, "imdb_movies_etl")
+    assert not result.success
+
+    evaluate(notify_on_run_failure, instance, result)
+
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    run_id = result.run_id
+    assert subject_of(mail) == "[imdb_pipeline] Run failed: imdb_movies_etl (step stage_movies)"
+    error = "ValueError: rating '12.5' is outside 0..10"
+    assert_mentions(mail, slack, pagerduty, run_id, "stage_movies", error, f"{UI}/runs/{run_id}")
+    assert pagerduty["event_action"] == "trigger"
+    assert pagerduty["dedup_key"] == "imdb_pipeline/imdb_movies_etl"
+
+
+def test_a_failed_error_check_in_a_successful_run_sends_one_alert_per_channel(instance, receivers):
+    mails, received = receivers
+    result = execute(instance, "checked_etl")
+    assert result.success  # a non-blocking check does not fail the run
+
+    evaluate(notify_on_failed_error_checks, instance, result)
+
+    # The WARN check stays quiet; no resolve, since an ERROR check failed.
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    run_id = result.run_id
+    assert (
+        subject_of(mail) == "[imdb_pipeline] Check failed: checked_etl (dim_movies/keys_are_unique)"
+    )
+    assert_mentions(
+        mail,
+        slack,
+        pagerduty,
+        run_id,
+        "dim_movies/keys_are_unique",
+        "movie_key is not unique",
+        "unexpected_count: 2",
+        f"{UI}/runs/{run_id}",
+    )
+    assert pagerduty["event_action"] == "trigger"
+
+
+def test_a_blocking_check_that_fails_the_run_is_reported_once(instance, receivers):
+    mails, received = receivers
+    result = execute(instance, "blocked_etl")
+    assert not result.success
+
+    evaluate(notify_on_run_failure, instance, result)
+
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    assert subject_of(mail).startswith("[imdb_pipeline] Run failed: blocked_etl (step ")
+    assert_mentions(mail, slack, pagerduty, result.run_id, "stg_movies/movie_id_is_valid")
+
+
+def test_a_success_after_a_failure_recovers_and_resolves(instance, receivers):
+    mails, received = receivers
+    execute(instance, "imdb_movies_etl", fail=True)
+    result = execute(instance, "imdb_movies_etl", fail=False)
+
+    evaluate(notify_on_failed_error_checks, instance, result)
+
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    assert subject_of(mail) == "[imdb_pipeline] Recovered: imdb_movies_etl"
+    assert result.run_id in slack["text"]
+    assert pagerduty == {"routing_key": ROUTING_KEY, "event_action": "resolve",
+                         "dedup_key": "imdb_pipeline/imdb_movies_etl"}  # fmt: skip
+
+
+def test_a_clean_success_only_resolves_pagerduty(instance, receivers):
+    mails, received = receivers
+    result = execute(instance, "imdb_movies_etl", fail=False)
+
+    evaluate(notify_on_failed_error_checks, instance, result)
+
+    assert mails == [] and posted(received, "/slack") == []
+    assert [body["event_action"] for body in posted(received, "/pagerduty")] == ["resolve"]
+
+
+def test_nothing_is_sent_when_no_channel_is_configured(instance, smtp_server, http_receiver):
+    result = execute(instance, "imdb_movies_etl")
+
+    evaluate(notify_on_run_failure, instance, result)
+
+    assert smtp_server[1] == [] and http_receiver[1] == []
+
+
+def test_the_sensors_are_valid_definitions():
+    defs = dg.Definitions(sensors=[notify_on_run_failure, notify_on_failed_error_checks])
+    assert defs.resolve_sensor_def("notify_on_run_failure").description
+    assert defs.resolve_sensor_def("notify_on_failed_error_checks").description
