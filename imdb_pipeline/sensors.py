@@ -20,8 +20,24 @@ import dagster as dg
 from imdb_pipeline.constants import SCHEDULED_HOUR, SOURCE_URI_TAG
 from imdb_pipeline.deployment import schedule_timezone, sensor_settings, source_uri
 from imdb_pipeline.jobs import imdb_movies_etl
-from imdb_pipeline.lib import source_watch
+from imdb_pipeline.lib import notifications, source_watch
 from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
+from imdb_pipeline.resources.notifications import (
+    NotificationError,
+    Notifier,
+    notification_settings,
+)
+
+
+def _alert_late_source(context, pattern: str, reason: str) -> None:
+    settings = notification_settings()
+    if not settings.channels:
+        return
+    note = notifications.source_timeout(imdb_movies_etl.name, pattern, reason, settings.ui_base_url)
+    try:
+        Notifier(settings, context.log).send(note)
+    except NotificationError as error:  # the timeout is already in the log; keep sensing
+        context.log.error(f"Could not send the late-source alert: {error}")
 
 
 @dg.sensor(
@@ -56,6 +72,7 @@ def imdb_source_sensor(
         else:
             skip_reason = f"ERROR {skip_reason}"
             context.log.error(skip_reason)
+            _alert_late_source(context, pattern, result.skip_reason)
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(

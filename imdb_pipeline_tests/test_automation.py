@@ -128,20 +128,31 @@ def test_before_the_deadline_or_after_a_run_there_is_no_timeout():
 
 
 @pytest.mark.parametrize(("soft_fail", "signal"), [("true", "WARN"), ("false", "ERROR")])
-def test_a_timeout_is_a_warning_with_soft_fail_and_an_error_without(
+def test_a_timeout_is_a_warning_with_soft_fail_and_an_error_with_an_alert_without(
     watched_folder, monkeypatch, soft_fail, signal
 ):
+    from imdb_pipeline_tests.lib.test_notifications import running_smtp_server
+
     monkeypatch.setenv("IMDB_SENSOR_SOFT_FAIL", soft_fail)
     # 02:00 in UTC+14 on today's UTC date is always past; one second later is the deadline.
     monkeypatch.setenv("IMDB_SCHEDULE_TIMEZONE", "Etc/GMT-14")
     monkeypatch.setenv("IMDB_SENSOR_TIMEOUT", "1")
 
-    result, cursor = _poke()
+    with running_smtp_server() as (port, mails):
+        monkeypatch.setenv("IMDB_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("IMDB_SMTP_PORT", str(port))
+        monkeypatch.setenv("IMDB_SMTP_FROM", "dagster@example.com")
+        monkeypatch.setenv("IMDB_SMTP_TO", "oncall@example.com")
+        result, cursor = _poke()
+        again = _poke(cursor)[0]
 
     assert result.run_requests == []
     assert _skip(result).startswith(f"{signal} Timed out: no new file at")
+    assert len(mails) == (0 if soft_fail == "true" else 1)
+    if mails:
+        assert mails[0]["Subject"].startswith("[imdb_pipeline] Source late: imdb_movies_etl")
+    assert _skip(again).startswith("No new file")
     assert _skip(result).endswith("(soft_fail: skipped)") == (soft_fail == "true")
-    assert _skip(_poke(cursor)[0]).startswith("No new file")
 
 
 def test_every_step_that_touches_s3_or_postgres_retries_with_backoff_and_jitter():

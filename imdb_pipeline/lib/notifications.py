@@ -26,7 +26,7 @@ PIPELINE = "imdb_pipeline"
 MAX_ERROR_CHARS = 2000
 MAX_METADATA_VALUE_CHARS = 300
 
-Kind = Literal["run_failure", "check_failure", "recovered"]
+Kind = Literal["run_failure", "check_failure", "recovered", "source_timeout"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ class CheckFailure:
     name: str
     step_key: str | None
     error: str
+
+
+def source_timeout(job_name: str, pattern: str, reason: str, base_url: str) -> Notification:
+    """The day's export did not arrive in time (the sensor's timeout, without soft_fail)."""
+    return Notification(
+        kind="source_timeout", job_name=job_name, run_id="-", failed=pattern, error=trim(reason),
+        run_url=f"{base_url.rstrip('/')}/automation",
+    )  # fmt: skip
 
 
 def run_url(base_url: str, run_id: str) -> str:
@@ -146,6 +154,8 @@ def subject(note: Notification) -> str:
         return f"[{PIPELINE}] Run failed: {note.job_name} ({noun} {note.failed})"
     if note.kind == "check_failure":
         return f"[{PIPELINE}] Check failed: {note.job_name} ({note.failed})"
+    if note.kind == "source_timeout":
+        return f"[{PIPELINE}] Source late: {note.job_name} (no new file at {note.failed})"
     return f"[{PIPELINE}] Recovered: {note.job_name}"
 
 
