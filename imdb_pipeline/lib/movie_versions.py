@@ -40,13 +40,16 @@ def movie_versions(history: pd.DataFrame, existing: pd.DataFrame | None) -> pd.D
     previous = attributes.shift()
     starts_movie = ordered["movie_id"].ne(ordered["movie_id"].shift()).fillna(True)
     changed = attributes.ne(previous).fillna(True).any(axis=1)
-    ordered["version"] = (starts_movie | changed).astype(int).cumsum()
+    starts = (starts_movie | changed).to_numpy(dtype=bool)
+    version = starts.cumsum()
 
-    grouped = ordered.groupby("version", sort=False)
-    versions = grouped.first()
-    versions["valid_from"] = grouped[SNAPSHOT_DATE].min()
-    versions["last_seen_date"] = grouped[SNAPSHOT_DATE].max()
-    versions = versions.drop(columns=[SNAPSHOT_DATE]).reset_index(drop=True)
+    # Rows are sorted by movie and day, so a version is the run of rows from its first row:
+    # its attributes are that row's, its last day the run's last. Dates go through datetime64
+    # so the per-version maximum is vectorised (object dates would fall back to Python).
+    days = pd.to_datetime(pd.Series(ordered[SNAPSHOT_DATE].astype(object)))
+    versions = ordered.loc[starts].drop(columns=[SNAPSHOT_DATE]).reset_index(drop=True)
+    versions["valid_from"] = days[starts].dt.date.to_numpy()
+    versions["last_seen_date"] = days.groupby(version).max().dt.date.to_numpy()
 
     next_start = versions.groupby("movie_id")["valid_from"].shift(-1)
     versions["valid_to"] = next_start.where(next_start.notna(), OPEN_END)
