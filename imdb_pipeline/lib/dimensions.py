@@ -35,8 +35,13 @@ def assign_keys(
 def first_appearances(history: pd.DataFrame, name_column: str) -> pd.DataFrame:
     """Each name once, with the first day it appeared, ordered by that day then name."""
     named = history[history[name_column].notna()]
-    first = named.groupby(name_column, sort=False)[SNAPSHOT_DATE].min().reset_index()
-    return first.sort_values([SNAPSHOT_DATE, name_column], ignore_index=True)
+    # datetime64 keeps the per-name minimum vectorised; object dates fall back to Python.
+    days = pd.to_datetime(pd.Series(named[SNAPSHOT_DATE].astype(object), index=named.index))
+    first = days.groupby(named[name_column].to_numpy(), sort=False).min()
+    first = pd.DataFrame({name_column: first.index, SNAPSHOT_DATE: first.to_numpy()})
+    first = first.sort_values([SNAPSHOT_DATE, name_column], ignore_index=True)
+    first[SNAPSHOT_DATE] = first[SNAPSHOT_DATE].dt.date
+    return first.astype({name_column: named[name_column].dtype})
 
 
 def new_named_rows(
