@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import psycopg2
 
 from imdb_pipeline_tests.conftest import SAMPLE, admin, query
@@ -91,6 +92,12 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
             assert "imdb_movies_broken.csv" in mail.get_content()
             assert _top_movies(warehouse_url) == 45
         finally:
+            # The daemon starts a code server of its own; stop the whole tree.
+            children = psutil.Process(daemon.pid).children(recursive=True)
             os.killpg(daemon.pid, signal.SIGTERM)
             daemon.wait(timeout=60)
+            for child in children:
+                if child.is_running():
+                    child.terminate()
+            psutil.wait_procs(children, timeout=30)
     admin(postgres_server, f'DROP DATABASE "{instance_db}" WITH (FORCE)')
