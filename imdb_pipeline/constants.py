@@ -46,7 +46,6 @@ SNAPSHOT_DATE = "snapshot_date"
 # Placeholder in IMDB_SOURCE_URI for the day's file, e.g. s3://bucket/imdb_movies_{date}.csv
 DATE_PLACEHOLDER = "{date}"
 
-RAW_DATASET = "imdb_movies"
 
 # Resource keys, shared by definitions.py and the assets that name their IO manager.
 WAREHOUSE_IO_MANAGER_KEY = "warehouse_io_manager"

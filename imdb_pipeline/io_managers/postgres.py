@@ -15,8 +15,7 @@ Input metadata: `columns` (read only these) and `latest_partition_only` (of a pa
 upstream, read only the rows of its latest partition present in the table).
 """
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 import pandas as pd
@@ -27,7 +26,7 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as PgConnection
 
 from imdb_pipeline.lib import pg_reads, pg_tables
-from imdb_pipeline.resources.warehouse import WarehouseResource
+from imdb_pipeline.resources.warehouse import WarehouseResource, transaction
 
 PREVIEW_ROWS = 5
 
@@ -46,14 +45,8 @@ class PostgresClient(DbClient[PgConnection]):
         self._url = url
         self._application_name = application_name
 
-    @contextmanager
-    def connect(self, context, table_slice: TableSlice) -> Iterator[PgConnection]:
-        connection = psycopg2.connect(self._url, application_name=self._application_name)
-        try:
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+    def connect(self, context, table_slice: TableSlice):
+        return transaction(self._url, self._application_name)
 
     @staticmethod
     def ensure_schema_exists(context, table_slice: TableSlice, connection: PgConnection) -> None:
@@ -156,8 +149,13 @@ class PandasPostgresTypeHandler(DbTypeHandler[pd.DataFrame]):
                 )
             else:
                 columns = pg_tables.replace_table(cursor, schema, table, obj, primary_key)
-            cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table)))
-            table_rows = cursor.fetchone()[0]
+            table_rows = None if _partial(table_slice, metadata) else len(obj)
+            if table_rows is None:
+                # After a partition or an upsert the table holds more than this output.
+                cursor.execute(
+                    sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+                )
+                table_rows = cursor.fetchone()[0]
         return {
             # Dagster's row count is the output's: a partition's rows, or the rows upserted.
             "dagster/row_count": len(obj),
@@ -191,6 +189,11 @@ class PandasPostgresTypeHandler(DbTypeHandler[pd.DataFrame]):
     @property
     def supported_types(self) -> Sequence[type[object]]:
         return [pd.DataFrame]
+
+
+def _partial(table_slice: TableSlice, metadata) -> bool:
+    """Whether the write touched only part of the table (a partition, or upserted rows)."""
+    return bool(table_slice.partition_dimensions) or metadata.get(WRITE_MODE) == UPSERT
 
 
 def _latest_partition(table_slice: TableSlice) -> sql.Composable:

@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-import pandas as pd
 
 
 class Kind(str, Enum):
@@ -77,11 +76,3 @@ def last_valid_year(today: dt.date) -> int:
     """Announced films may carry next year's date; anything later is an error."""
     return today.year + 1
 
-
-def staging_dtypes() -> dict[str, str]:
-    """Pandas dtypes of the typed staging columns, in contract order."""
-    return {column.name: column.pandas_dtype for column in COLUMNS}
-
-
-def empty_staging_frame() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in staging_dtypes().items()})

@@ -14,6 +14,17 @@ from imdb_pipeline.lib import pg_reads
 from imdb_pipeline.resources import embedded_postgres
 
 
+@contextmanager
+def transaction(url: str, application_name: str) -> Iterator[PgConnection]:
+    """A connection in one transaction: committed on success, rolled back on error, closed."""
+    connection = psycopg2.connect(url, application_name=application_name)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
 def warehouse_url() -> str:
     """The libpq URL of the configured warehouse, starting the embedded server if it is the one."""
     target = warehouse_target()
@@ -36,15 +47,9 @@ class WarehouseResource(dg.ConfigurableResource):
         """The libpq URL of the warehouse; starts the embedded server if it is the target."""
         return warehouse_url()
 
-    @contextmanager
-    def connect(self) -> Iterator[PgConnection]:
-        """A connection in one transaction: committed on success, rolled back on error, closed."""
-        connection = psycopg2.connect(self.url(), application_name=self.application_name)
-        try:
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+    def connect(self):
+        """A connection in one transaction (see `transaction`)."""
+        return transaction(self.url(), self.application_name)
 
     def read_table(self, key: dg.AssetKey) -> pd.DataFrame | None:
         """The table behind an asset key (schema = layer), or None before its first load."""
