@@ -1,22 +1,35 @@
 """Checks of the raw snapshot itself: it exists, it has the contract's header, its size is sane.
 
-They re-read the stored snapshot (not the source), so they also prove the raw store holds what
-the run recorded.
+They read the stored snapshot (not the source) as a stream: its first line for the header, and
+all of it for its SHA-256, which proves the raw store holds exactly the bytes the raw step
+profiled, so the row count that step recorded is the snapshot's.
 """
 
+import hashlib
 from collections.abc import Iterator
 
 import dagster as dg
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.checks.factory import PARTITION_TAG
-from imdb_pipeline.io_managers.raw_files import RAW_URI_METADATA
-from imdb_pipeline.lib.source_file import SourceFileError, decode, iter_records, read_header
-from imdb_pipeline.resources.file_stores import FileStoreResource
+from imdb_pipeline.io_managers.raw_files import (
+    RAW_URI_METADATA,
+    ROW_COUNT_METADATA,
+    SHA256_METADATA,
+    SIZE_METADATA,
+)
+from imdb_pipeline.lib.source_file import (
+    CHUNK_BYTES,
+    SourceFileError,
+    first_line,
+    read_header,
+)
+from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
 from imdb_pipeline.resources.quality import QualityResource
 
 RAW = raw_imdb_movies.key
-PRESENT, HEADER, ROWS = "file_present_and_not_empty", "header_matches_contract", "row_count_within_bounds"
+PRESENT, HEADER = "file_present_and_not_empty", "header_matches_contract"
+ROWS = "row_count_within_bounds"
 
 
 def _spec(name: str, description: str) -> dg.AssetCheckSpec:
@@ -58,25 +71,50 @@ def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
         return {PRESENT: missing, HEADER: missing, ROWS: missing}
     uri = str(metadata[RAW_URI_METADATA].value)
     try:
-        data = files.for_uri(uri).read(uri)
-        text = decode(data, uri)
-    except Exception as error:  # unreadable: every rule fails, none passes by default
+        store = files.for_uri(uri)
+        size = store.version(uri).size
+        with store.open_read(uri) as stream:
+            line = first_line(stream, uri)
+        with store.open_read(uri) as stream:
+            sha256 = _sha256(stream)
+    except (StorageError, OSError, ValueError) as error:  # unreadable: every rule fails
         failed = (False, {"raw_uri": uri, "reason": str(error)})
         return {PRESENT: failed, HEADER: failed, ROWS: failed}
-    base = {"raw_uri": uri, "size_bytes": len(data)}
-    outcomes = {PRESENT: (len(data) > 0 and bool(text.strip()), base)}
+    base = {"raw_uri": uri, "size_bytes": size}
+    outcomes = {PRESENT: (size > 0 and bool(line.strip()), base)}
     try:
-        header = read_header(text, uri)
+        header = read_header(line, uri)
         outcomes[HEADER] = (True, {**base, "columns": list(header)})
     except SourceFileError as error:
         outcomes[HEADER] = (False, {**base, "reason": str(error)})
         outcomes[ROWS] = (False, {**base, "reason": "no usable header"})
         return outcomes
-    rows = sum(1 for _ in iter_records(text))
-    within = quality.raw_min_rows <= rows <= quality.raw_max_rows
-    outcomes[ROWS] = (within, {**base, "rows": rows, "min_rows": quality.raw_min_rows,
-                               "max_rows": quality.raw_max_rows})  # fmt: skip
+    outcomes[ROWS] = _rows_outcome(metadata, size, sha256, quality, base)
     return outcomes
+
+
+def _rows_outcome(metadata, size: int, sha256: str, quality, base: dict) -> tuple[bool, dict]:
+    recorded = {name: metadata[name].value for name in (SIZE_METADATA, SHA256_METADATA,
+                ROW_COUNT_METADATA) if name in metadata}  # fmt: skip
+    if recorded.get(SIZE_METADATA) != size or recorded.get(SHA256_METADATA) != sha256:
+        reason = "the stored snapshot is not the file the raw step profiled"
+        return False, {**base, "sha256": sha256, "recorded_sha256": recorded.get(SHA256_METADATA),
+                       "reason": reason}  # fmt: skip
+    if ROW_COUNT_METADATA not in recorded:
+        return False, {**base, "reason": "the raw step recorded no row count"}
+    # The raw step counted the records of exactly these bytes (same size and SHA-256), and the
+    # count is a pure function of the bytes: counting them again could only give the same number.
+    rows = int(recorded[ROW_COUNT_METADATA])
+    within = quality.raw_min_rows <= rows <= quality.raw_max_rows
+    return within, {**base, "sha256": sha256, "rows": rows, "min_rows": quality.raw_min_rows,
+                    "max_rows": quality.raw_max_rows}  # fmt: skip
+
+
+def _sha256(stream) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(CHUNK_BYTES):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 RAW_CHECKS = [raw_file_checks]

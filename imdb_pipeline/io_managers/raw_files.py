@@ -4,11 +4,19 @@ A snapshot lives at `<dataset>/ingest_date=YYYY-MM-DD/<sha256>.csv[.gz]` under t
 (IMDB_RAW_STORE_URI: a folder, or `s3://bucket/prefix`). The same bytes ingested twice on a day
 are stored once. Downstream steps read the snapshot that the latest materialization recorded,
 not the source again, so a snapshot can be reprocessed later.
+
+Bytes are never held in memory: a RawFile names a local file. A local file is used in place;
+a file in S3 is downloaded to a private temporary file (under TMPDIR) that its RawFile owns. A
+downloaded source is removed as soon as it is stored; a downloaded snapshot when its RawFile is
+garbage-collected, that is once the reading step is done with it, or at the latest when the
+process exits.
 """
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 import dagster as dg
 
@@ -19,22 +27,44 @@ from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
 
 RAW_URI_METADATA = "raw_uri"
 SOURCE_URI_METADATA = "source_uri"
+SHA256_METADATA = "sha256"
+SIZE_METADATA = "size_bytes"
+ROW_COUNT_METADATA = "dagster/row_count"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RawFile:
-    """A source file as read: its bytes (compressed, if it was) and where they came from."""
+    """A source file as read: a local file holding its bytes (compressed, if it was), where
+    they came from, and their hash and size. A `temporary` file is removed with its RawFile."""
 
-    data: bytes
+    path: Path
     source_uri: str
+    sha256: str
+    size_bytes: int
+    temporary: bool = field(default=False, repr=False)
 
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def __post_init__(self):
+        object.__setattr__(self, "path", Path(self.path))
+        # A temporary file goes on `release()`, when the RawFile is garbage-collected, or at
+        # interpreter exit at the latest, whichever comes first.
+        remove = None
+        if self.temporary:
+            remove = weakref.finalize(self, self.path.unlink, missing_ok=True)
+        object.__setattr__(self, "_remove", remove)
+
+    def release(self) -> None:
+        """Remove a temporary file now; the RawFile is not to be opened again."""
+        if self._remove is not None:
+            self._remove()
+
+    def open(self) -> BinaryIO:
+        """The stored bytes, as a binary file to read (still gzip if the source was)."""
+        return self.path.open("rb")
 
 
 def snapshot_path(dataset: str, ingest_date: dt.date, raw_file: RawFile) -> str:
-    suffix = snapshot_suffix(raw_file.data)
+    with raw_file.open() as stream:
+        suffix = snapshot_suffix(stream.read(2))
     return f"{dataset}/ingest_date={ingest_date.isoformat()}/{raw_file.sha256}{suffix}"
 
 
@@ -44,15 +74,21 @@ class RawFileIOManager(dg.ConfigurableIOManager):
     files: dg.ResourceDependency[FileStoreResource]
 
     def handle_output(self, context: dg.OutputContext, obj: RawFile) -> None:
+        try:
+            self._store(context, obj)
+        finally:
+            obj.release()  # a downloaded source is not needed once stored (or if not storable)
+
+    def _store(self, context: dg.OutputContext, obj: RawFile) -> None:
         dataset = context.asset_key.path[-1].removeprefix("raw_")
         day = (
             dt.date.fromisoformat(context.partition_key)
             if context.has_partition_key
-            else dt.datetime.now(dt.timezone.utc).date()
+            else dt.datetime.now(dt.UTC).date()
         )
         uri = join(raw_store_uri(), snapshot_path(dataset, day, obj))
         try:
-            written = self.files.for_uri(uri).write_once(uri, obj.data)
+            written = self.files.for_uri(uri).write_once_from_file(uri, obj.path)
         except StorageError as error:
             raise dg.Failure(f"Could not store the raw snapshot: {error}",
                              allow_retries=error.transient) from None  # fmt: skip
@@ -77,8 +113,14 @@ class RawFileIOManager(dg.ConfigurableIOManager):
         uri = str(metadata[RAW_URI_METADATA].value)
         source = metadata.get(SOURCE_URI_METADATA)
         try:
-            data = self.files.for_uri(uri).read(uri)
+            path, temporary = self.files.local_file(uri)
         except StorageError as error:
             raise dg.Failure(f"Could not read the raw snapshot: {error}",
                              allow_retries=error.transient) from None  # fmt: skip
-        return RawFile(data=data, source_uri=str(source.value) if source else uri)
+        return RawFile(
+            path=path,
+            source_uri=str(source.value) if source else uri,
+            sha256=str(metadata[SHA256_METADATA].value),
+            size_bytes=int(metadata[SIZE_METADATA].value),
+            temporary=temporary,
+        )

@@ -1,18 +1,25 @@
-"""Reading the source CSV: encoding, header and records with their line numbers.
+"""Reading the source CSV: encoding, header and records, streamed in fixed-size chunks.
 
 Every error names the file and says what was expected, so a data engineer can fix the file
-without opening the code.
+without opening the code. Memory stays at a few chunks whatever the size of the file.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
-from imdb_pipeline.lib.compression import decompress
+from imdb_pipeline.lib.compression import decompressed_chunks
 from imdb_pipeline.lib.contract import COLUMN_NAMES
 
+CHUNK_BYTES = 1 << 20
+# pyarrow parses records in blocks of this size; a record may straddle one block boundary, so
+# any record up to this size (and some up to twice it) can be read. Larger blocks cost memory
+# (pyarrow's buffers take about 30 times the block size) and gain no speed.
+RECORD_BLOCK_BYTES = 1 << 20
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -32,34 +39,78 @@ class SourceProfile:
     extra_columns: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Record:
-    line: int
-    fields: list[str]
+def profile(stream: BinaryIO, location: str) -> SourceProfile:
+    """Check that the file is usable and describe it, reading `stream` (its bytes as stored,
+    gzip or not) once in chunks; raises SourceFileError otherwise. Naming the line of an
+    invalid UTF-8 byte reads a seekable stream a second time."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    text = _Utf8Stream(stream, location)
+    line = text.first_line()
+    header = _header_of_first_line(line, text, location)
+    wrong_width = 0
+
+    def count_wrong_width(_row) -> str:
+        # A record of the wrong width is still a record: staging rejects it with its reason.
+        nonlocal wrong_width
+        wrong_width += 1
+        return "skip"
+
+    # Records as staging's parser sees them: quoted fields may hold newlines, blank lines are no
+    # records, the width is the header's. Only the first column is converted: just counting.
+    names = [f"c{position}" for position in range(len(header))]
+    read = pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=RECORD_BLOCK_BYTES)
+    parse = pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True,
+                                invalid_row_handler=count_wrong_width)  # fmt: skip
+    convert = pa_csv.ConvertOptions(include_columns=names[:1], column_types={names[0]: pa.binary()})
+    try:
+        # A header without a line end is the whole file, and pyarrow cannot skip it.
+        batches = pa_csv.open_csv(text, read, parse, convert) if line[-1] in "\r\n" else []
+        rows = sum(batch.num_rows for batch in batches)
+    except pa.ArrowInvalid as error:
+        text.raise_error()
+        problem = _csv_problem(error)
+        raise SourceFileError(f"{location}: not a readable CSV file ({problem})") from None
+    while text.read(CHUNK_BYTES):  # pyarrow reads to the end; make sure the hash covers it all
+        pass
+    text.raise_error()
+    if rows + wrong_width == 0:
+        raise SourceFileError(f"{location}: the file has a header but no data rows")
+    return SourceProfile(
+        location=location,
+        size_bytes=text.size,
+        sha256=text.sha256.hexdigest(),
+        header=header,
+        row_count=rows + wrong_width,
+        extra_columns=tuple(name for name in header if name not in COLUMN_NAMES),
+    )
 
 
-def decode(data: bytes, location: str) -> str:
-    """UTF-8 text of the file, gunzipped if it is gzip; a leading BOM is dropped. An invalid
-    byte is reported with its line."""
-    try:
-        data = decompress(data, location)
-    except ValueError as error:
-        raise SourceFileError(str(error)) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise SourceFileError(
-            f"{location}: line {line} is not valid UTF-8 (byte {data[error.start]:#04x} at offset "
-            f"{error.start}); the source file must be UTF-8 encoded"
-        ) from None
+def first_line(stream: BinaryIO, location: str) -> str:
+    """The first line of a stored file (gzip or not), without its BOM and line end."""
+    return _Utf8Stream(stream, location).first_line().rstrip("\r\n")
 
 
 def read_header(text: str, location: str) -> tuple[str, ...]:
     """The header row, checked against the contract; extra columns are allowed."""
     if not text.strip():
         raise SourceFileError(f"{location}: the file is empty; expected a CSV header and rows")
-    header = tuple(name.strip() for name in next(csv.reader(io.StringIO(text))))
+    return _checked_header(next(csv.reader(io.StringIO(text))), location)
+
+
+def _header_of_first_line(line: str, text: "_Utf8Stream", location: str) -> tuple[str, ...]:
+    if line.strip():
+        return read_header(line, location)
+    # Only a file with nothing but white space is empty; text after a blank line is a bad header.
+    if text.rest_is_blank():
+        text.raise_error()
+        return read_header("", location)
+    return _checked_header([], location)
+
+
+def _checked_header(fields: list[str], location: str) -> tuple[str, ...]:
+    header = tuple(name.strip() for name in fields)
     missing = [name for name in COLUMN_NAMES if name not in header]
     if missing:
         hint = ""
@@ -76,35 +127,127 @@ def read_header(text: str, location: str) -> tuple[str, ...]:
     return header
 
 
-def iter_records(text: str) -> Iterator[Record]:
-    """Data records after the header, each with the line on which it starts.
-
-    Quoted fields may hold newlines, so a record's line is counted from the reader, not assumed.
-    """
-    reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    previous_end = reader.line_num
-    for fields in reader:
-        if fields:
-            yield Record(line=previous_end + 1, fields=fields)
-        previous_end = reader.line_num
-
-
-def profile(data: bytes, location: str) -> SourceProfile:
-    """Check that the file is usable and describe it; raises SourceFileError otherwise."""
-    text = decode(data, location)
-    header = read_header(text, location)
-    try:
-        row_count = sum(1 for _ in iter_records(text))
-    except csv.Error as error:
-        raise SourceFileError(f"{location}: not a readable CSV file ({error})") from None
-    if row_count == 0:
-        raise SourceFileError(f"{location}: the file has a header but no data rows")
-    return SourceProfile(
-        location=location,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        header=header,
-        row_count=row_count,
-        extra_columns=tuple(name for name in header if name not in COLUMN_NAMES),
+def _not_utf8(location: str, line: int, byte: int, offset: int) -> SourceFileError:
+    return SourceFileError(
+        f"{location}: line {line} is not valid UTF-8 (byte {byte:#04x} at offset {offset}); "
+        "the source file must be UTF-8 encoded"
     )
+
+
+def _csv_problem(error: Exception) -> str:
+    if "straddl" in str(error):
+        return (f"a record is too long (over {RECORD_BLOCK_BYTES // CHUNK_BYTES} MiB); "
+                "is a quote left open?")  # fmt: skip
+    return str(error)
+
+
+class _Utf8Stream(io.RawIOBase):
+    """The decompressed bytes of a stored file, checked as UTF-8 as they pass and readable by
+    pyarrow; the stored bytes are hashed and counted on the way. A bad byte or a broken gzip
+    stream ends the stream early and is raised by `raise_error`, ahead of any parse error
+    pyarrow then reports for the cut-short text."""
+
+    def __init__(self, stream: BinaryIO, location: str):
+        self.sha256, self.size = hashlib.sha256(), 0
+        self._stream, self._location = stream, location
+        self._chunks = decompressed_chunks(self._stored(), location, CHUNK_BYTES)
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._pending = b""
+        self._offset = 0  # decompressed bytes checked so far
+        self._error: SourceFileError | None = None
+        self._bad: tuple[int, int] | None = None  # offset and value of an invalid byte
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = CHUNK_BYTES if size is None or size < 0 else size
+        # Full reads: pyarrow takes each read as a block, and a tiny block breaks its chunking.
+        while len(self._pending) < size and (chunk := self._next_chunk()):
+            self._pending += chunk
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def first_line(self) -> str:
+        """The first line (with its line end), left in the stream; raises on a bad start."""
+        while not _line_end(self._pending) and len(self._pending) < RECORD_BLOCK_BYTES:
+            chunk = self._next_chunk()
+            if not chunk:
+                break
+            self._pending += chunk
+        self.raise_error()
+        line = self._pending[: _line_end(self._pending) or RECORD_BLOCK_BYTES]
+        return line.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+    def rest_is_blank(self) -> bool:
+        while self._pending:
+            if self._pending.decode("utf-8", errors="replace").strip():
+                return False
+            self._pending = self._next_chunk()
+        return True
+
+    def raise_error(self) -> None:
+        """Raise the problem that ended the stream, if any."""
+        if self._bad is not None:
+            offset, byte = self._bad
+            line = _line_of(self._stream, self._location, offset)
+            raise _not_utf8(self._location, line, byte, offset)
+        if self._error is not None:
+            raise self._error
+
+    def _stored(self) -> Iterator[bytes]:
+        while chunk := self._stream.read(CHUNK_BYTES):
+            self.sha256.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+    def _next_chunk(self) -> bytes:
+        """The next chunk of whole, valid UTF-8 characters; b"" at the end or on a problem."""
+        while self._error is None and self._bad is None:
+            try:
+                chunk = next(self._chunks, b"")
+            except ValueError as error:
+                self._error = SourceFileError(str(error))
+                break
+            carried = self._decoder.getstate()[0]
+            # Pure ASCII needs no decoding, unless a character was cut at the last chunk's end.
+            if not carried and chunk.isascii() and chunk:
+                self._offset += len(chunk)
+                return chunk
+            try:
+                self._decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                self._bad = (self._offset + error.start, error.object[error.start])
+                break
+            # A character cut at the end waits for the next chunk: pyarrow sees whole ones only.
+            whole = carried + chunk
+            whole = whole[: len(whole) - len(self._decoder.getstate()[0])]
+            self._offset += len(whole)
+            if whole or not chunk:
+                return whole
+        return b""
+
+
+def _line_end(data: bytes) -> int:
+    """Length of the first line with its line end (\\n, \\r\\n or \\r), or 0 if none is seen."""
+    ends = [found for found in (data.find(b"\n"), data.find(b"\r")) if found >= 0]
+    if not ends:
+        return 0
+    end = min(ends)
+    return end + (2 if data[end : end + 2] == b"\r\n" else 1)
+
+
+def _line_of(stream: BinaryIO, location: str, offset: int) -> int | str:
+    """The line holding decompressed byte `offset`, reading the stream again from its start
+    (a stream that cannot seek gets "?")."""
+    if not stream.seekable():
+        return "?"
+    stream.seek(0)
+    newlines, seen = 0, 0
+    stored = iter(lambda: stream.read(CHUNK_BYTES), b"")
+    for chunk in decompressed_chunks(stored, location, CHUNK_BYTES):
+        if seen + len(chunk) > offset:
+            return newlines + chunk[: offset - seen].count(b"\n") + 1
+        newlines += chunk.count(b"\n")
+        seen += len(chunk)
+    return newlines + 1
