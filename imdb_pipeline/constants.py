@@ -47,6 +47,5 @@ SNAPSHOT_DATE = "snapshot_date"
 DATE_PLACEHOLDER = "{date}"
 
 
-# Resource keys, shared by definitions.py and the assets that name their IO manager.
-WAREHOUSE_IO_MANAGER_KEY = "warehouse_io_manager"
+# Resource key of the raw files' IO manager, shared by definitions.py and the raw asset.
 RAW_IO_MANAGER_KEY = "raw_io_manager"

@@ -7,8 +7,7 @@ from imdb_pipeline.checks.anomaly_checks import ANOMALY_CHECKS
 from imdb_pipeline.checks.raw_checks import RAW_CHECKS
 from imdb_pipeline.checks.schema_checks import SCHEMA_CHECKS
 from imdb_pipeline.checks.table_checks import TABLE_CHECKS
-from imdb_pipeline.constants import RAW_IO_MANAGER_KEY, WAREHOUSE_IO_MANAGER_KEY
-from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
+from imdb_pipeline.constants import RAW_IO_MANAGER_KEY
 from imdb_pipeline.io_managers.raw_files import RawFileIOManager
 from imdb_pipeline.jobs import imdb_movies_etl, validate_warehouse
 from imdb_pipeline.resources.file_stores import FileStoreResource
@@ -39,7 +38,6 @@ defs = dg.Definitions(
         "source": SourceResource(files=files),
         "warehouse": warehouse,
         "quality": QualityResource(),
-        WAREHOUSE_IO_MANAGER_KEY: PostgresPandasIOManager(warehouse=warehouse),
         RAW_IO_MANAGER_KEY: RawFileIOManager(files=files),
     },
 )

@@ -6,11 +6,13 @@ from imdb_pipeline_tests.conftest import query
 
 
 def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
-    """Row count and a content hash of every table in the pipeline's schemas."""
+    """Row count and a content hash of every table in the pipeline's schemas (a daily table
+    counts once, with all its day partitions)."""
     tables = query(
         url,
-        """SELECT schemaname, tablename FROM pg_tables
-           WHERE schemaname IN ('staging', 'core', 'analytics') ORDER BY 1, 2""",
+        """SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname IN ('staging', 'core', 'analytics') AND c.relkind IN ('r', 'p')
+           AND NOT c.relispartition ORDER BY 1, 2""",
     )
     fingerprints = {}
     for schema, table in tables:

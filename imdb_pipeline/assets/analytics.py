@@ -1,96 +1,101 @@
 """Analytics layer: tables ready for BI tools, describing the latest daily snapshot.
 
 They read only the latest day present in the fact and bridges, so re-running an older day
-leaves them as they are.
+leaves them as they are. Built by SQL inside the warehouse, each table replaced atomically.
 """
 
 import dagster as dg
-import pandas as pd
+from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.core import (
-    bridge_movie_genre,
-    dim_directors,
-    dim_genres,
-    dim_movies,
-    fact_movie_performance,
+    BRIDGE_MOVIE_GENRE_KEY,
+    DIM_DIRECTORS_KEY,
+    DIM_GENRES_KEY,
+    DIM_MOVIES_KEY,
+    FACT_KEY,
 )
-from imdb_pipeline.assets.warehouse_table import table_properties
-from imdb_pipeline.constants import Layer
-from imdb_pipeline.io_managers.postgres import LATEST_PARTITION_ONLY
-from imdb_pipeline.lib import aggregates
+from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
+from imdb_pipeline.lib import aggregates, pg_tables
+from imdb_pipeline.lib.warehouse_tables import (
+    AGG_DIRECTOR_STATS,
+    AGG_GENRE_TRENDS,
+    AGG_TOP_MOVIES,
+    AGG_YEARLY_REVENUE,
+    BRIDGE_MOVIE_GENRE,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+    DIM_MOVIES,
+    FACT_MOVIE_PERFORMANCE,
+    Table,
+)
+from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
 
-FACT = {
-    "fact": dg.AssetIn(
-        key=fact_movie_performance.key, metadata={LATEST_PARTITION_ONLY: True}
-    )
-}
-MOVIES = {"movies": dg.AssetIn(key=dim_movies.key)}
+AGG_DIRECTOR_STATS_KEY = table_key(AGG_DIRECTOR_STATS)
+AGG_GENRE_TRENDS_KEY = table_key(AGG_GENRE_TRENDS)
+AGG_YEARLY_REVENUE_KEY = table_key(AGG_YEARLY_REVENUE)
+AGG_TOP_MOVIES_KEY = table_key(AGG_TOP_MOVIES)
+
+# The fact's partitions feed the analytics as a whole: they read its latest day.
+FACT_AND_MOVIES = [FACT_KEY, DIM_MOVIES_KEY]
 
 
-def analytics_table(description: str, primary_key: list[str], ins: dict[str, dg.AssetIn]):
-    """An asset stored as a table in the analytics schema."""
-    return dg.asset(
-        key_prefix=Layer.ANALYTICS.value,
-        **table_properties(Layer.ANALYTICS, description, primary_key),
-        ins={**FACT, **MOVIES, **ins},
-        retry_policy=TRANSIENT_FAILURES,
-    )
+class AnalyticsConfig(dg.Config):
+    top_movies_size: int = aggregates.DEFAULT_TOP_SIZE
+    """How many movies agg_top_movies keeps."""
+    top_movies_minimum_votes: int = aggregates.DEFAULT_TOP_MINIMUM_VOTES
+    """Movies with fewer votes are not ranked in agg_top_movies."""
 
 
-@analytics_table(
-    "Per director: movies, average rating and metascore, votes, gross, career span, best movie.",
-    ["director_name"],
-    {"directors": dg.AssetIn(key=dim_directors.key)},
+def _replace(table: Table, select: str, **extra):
+    def build(cursor: PgCursor) -> dict:
+        return written(cursor, table, pg_tables.replace_table_as(cursor, table, select), **extra)
+
+    return build
+
+
+@dg.multi_asset(
+    name="build_analytics",
+    specs=[
+        table_spec(AGG_DIRECTOR_STATS, "Per director: movies, average rating and metascore, votes, "
+                   "gross, career span, best movie.", deps=[*FACT_AND_MOVIES, DIM_DIRECTORS_KEY]),
+        table_spec(AGG_GENRE_TRENDS, "Per genre and year: movies, average rating, gross and the "
+                   "genre's share of that year.",
+                   deps=[*FACT_AND_MOVIES, BRIDGE_MOVIE_GENRE_KEY, DIM_GENRES_KEY]),
+        table_spec(AGG_YEARLY_REVENUE, "Per release year: movies, box-office totals and averages, "
+                   "and year-over-year growth.", deps=FACT_AND_MOVIES),
+        table_spec(AGG_TOP_MOVIES, "The top movies by weighted rating among those with enough "
+                   "votes, ranked 1..N.", deps=FACT_AND_MOVIES),
+    ],  # fmt: skip
+    can_subset=True,
+    retry_policy=TRANSIENT_FAILURES,
 )
-def agg_director_stats(
-    fact: pd.DataFrame, movies: pd.DataFrame, directors: pd.DataFrame
-) -> pd.DataFrame:
-    return aggregates.agg_director_stats(fact, movies, directors)
-
-
-@analytics_table(
-    "Per genre and year: movies, average rating, gross and the genre's share of that year.",
-    ["genre_name", "year"],
-    {
-        "bridge": dg.AssetIn(
-            key=bridge_movie_genre.key, metadata={LATEST_PARTITION_ONLY: True}
+def build_analytics(
+    context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
+):
+    """The analytics tables of the latest snapshot, built at the same time."""
+    fact, movies = FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified
+    builds = {
+        AGG_DIRECTOR_STATS_KEY: lambda: _replace(
+            AGG_DIRECTOR_STATS,
+            aggregates.agg_director_stats_select(fact, movies, DIM_DIRECTORS.qualified),
         ),
-        "genres": dg.AssetIn(key=dim_genres.key),
-    },
-)
-def agg_genre_trends(
-    fact: pd.DataFrame, movies: pd.DataFrame, bridge: pd.DataFrame, genres: pd.DataFrame
-) -> pd.DataFrame:
-    return aggregates.agg_genre_trends(fact, movies, bridge, genres)
-
-
-@analytics_table(
-    "Per release year: movies, box-office totals and averages, and year-over-year growth.",
-    ["year"],
-    {},
-)
-def agg_yearly_revenue(fact: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
-    return aggregates.agg_yearly_revenue(fact, movies)
-
-
-class TopMoviesConfig(dg.Config):
-    size: int = aggregates.DEFAULT_TOP_SIZE
-    """How many movies the ranking keeps."""
-    minimum_votes: int = aggregates.DEFAULT_TOP_MINIMUM_VOTES
-    """Movies with fewer votes are not ranked."""
-
-
-@analytics_table(
-    "The top movies by weighted rating among those with enough votes, ranked 1..N.",
-    ["rank"],
-    {},
-)
-def agg_top_movies(
-    context: dg.AssetExecutionContext,
-    config: TopMoviesConfig,
-    fact: pd.DataFrame,
-    movies: pd.DataFrame,
-) -> pd.DataFrame:
-    context.add_output_metadata({"size": config.size, "minimum_votes": config.minimum_votes})
-    return aggregates.agg_top_movies(fact, movies, config.size, config.minimum_votes)
+        AGG_GENRE_TRENDS_KEY: lambda: _replace(
+            AGG_GENRE_TRENDS,
+            aggregates.agg_genre_trends_select(
+                fact, movies, BRIDGE_MOVIE_GENRE.qualified, DIM_GENRES.qualified
+            ),
+        ),
+        AGG_YEARLY_REVENUE_KEY: lambda: _replace(
+            AGG_YEARLY_REVENUE, aggregates.agg_yearly_revenue_select(fact, movies)
+        ),
+        AGG_TOP_MOVIES_KEY: lambda: _replace(
+            AGG_TOP_MOVIES,
+            aggregates.agg_top_movies_select(
+                fact, movies, config.top_movies_size, config.top_movies_minimum_votes
+            ),
+            size=config.top_movies_size, minimum_votes=config.top_movies_minimum_votes,
+        ),
+    }  # fmt: skip
+    selected = {key: make() for key, make in builds.items() if key in context.selected_asset_keys}
+    yield from build_tables(warehouse, selected)

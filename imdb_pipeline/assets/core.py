@@ -1,135 +1,99 @@
-"""Core layer: the star schema. Dimensions are slowly changing (movies type 2, names type 1)
-and derived from the staging history; bridges and the fact hold one slice per day."""
+"""Core layer: the star schema, built by SQL inside the warehouse.
+
+Dimensions are slowly changing (movies type 2, names type 1) and derived from the whole staging
+history; bridges and the fact hold one partition per day. Each step builds its tables at the
+same time on separate connections: they do not depend on one another.
+"""
 
 import datetime as dt
+from collections.abc import Callable
 
 import dagster as dg
-import pandas as pd
+from psycopg2 import errors
+from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.assets.staging import STG_MOVIES
-from imdb_pipeline.assets.warehouse_table import table_properties
-from imdb_pipeline.constants import SNAPSHOT_DATE, Layer
-from imdb_pipeline.io_managers.postgres import UPSERT, UPSERT_KEY, WRITE_MODE
-from imdb_pipeline.lib import bridges, dimensions, facts, movie_versions
+from imdb_pipeline.assets.staging import STG_MOVIES_KEY
+from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
+from imdb_pipeline.lib import bridges, dimensions, facts, movie_versions, pg_tables
+from imdb_pipeline.lib.warehouse_tables import (
+    BRIDGE_MOVIE_ACTOR,
+    BRIDGE_MOVIE_GENRE,
+    DIM_ACTORS,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+    DIM_MOVIES,
+    FACT_MOVIE_PERFORMANCE,
+    STG_MOVIES,
+    Table,
+)
 from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
 
+DIM_MOVIES_KEY = table_key(DIM_MOVIES)
+DIM_DIRECTORS_KEY = table_key(DIM_DIRECTORS)
+DIM_GENRES_KEY = table_key(DIM_GENRES)
+DIM_ACTORS_KEY = table_key(DIM_ACTORS)
+BRIDGE_MOVIE_GENRE_KEY = table_key(BRIDGE_MOVIE_GENRE)
+BRIDGE_MOVIE_ACTOR_KEY = table_key(BRIDGE_MOVIE_ACTOR)
+FACT_KEY = table_key(FACT_MOVIE_PERFORMANCE)
 
-def core_table(description: str, primary_key: list[str], daily: bool = False, **kwargs):
-    """An asset stored as a table in the core schema; `daily` ones hold a slice per day."""
-    properties = table_properties(Layer.CORE, description, primary_key)
-    if daily:
-        properties["metadata"]["partition_expr"] = SNAPSHOT_DATE
-        kwargs["partitions_def"] = daily_snapshots
-    return dg.asset(
-        key_prefix=Layer.CORE.value, retry_policy=TRANSIENT_FAILURES, **properties, **kwargs
+HISTORY = STG_MOVIES.qualified
+
+
+def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCursor], dict]:
+    def build(cursor: PgCursor) -> dict:
+        rows = pg_tables.insert_rows_as(cursor, table, lambda existing: new_rows(HISTORY, existing))
+        cursor.execute(f"SELECT count(*) FROM {table.qualified}")
+        return written(cursor, table, rows, new_keys=rows, table_row_count=cursor.fetchone()[0])
+
+    return build
+
+
+def _dim_movies(cursor: PgCursor) -> dict:
+    existing = DIM_MOVIES.qualified if pg_tables.table_exists(cursor, *DIM_MOVIES_KEY.path) else None
+    rows = pg_tables.replace_table_as(
+        cursor, DIM_MOVIES, movie_versions.dim_movies_select(HISTORY, existing)
     )
-
-
-def staging_history(*columns: str) -> dict[str, dg.AssetIn]:
-    """Every day of stg_movies, only these columns."""
-    return {"history": dg.AssetIn(key=STG_MOVIES, metadata={"columns": [SNAPSHOT_DATE, *columns]})}
-
-
-DAY_OF_STAGING = {"stg_movies": dg.AssetIn(key=STG_MOVIES)}
-
-
-def _new_names(context, warehouse, history, key: str, name: str) -> pd.DataFrame:
-    existing = warehouse.read_table(context.asset_key)
-    rows = dimensions.new_named_rows(history, "item", existing, key, name)
-    context.add_output_metadata({"new_keys": len(rows)})
-    return rows
-
-
-def name_dimension(description: str, key: str, name: str, history: dict[str, dg.AssetIn]):
-    """A type 1 dimension of names: each run upserts the names not seen before, with new keys;
-    no row is ever removed or renumbered."""
-    properties = table_properties(Layer.CORE, description, [key])
-    properties["metadata"].update({WRITE_MODE: UPSERT, UPSERT_KEY: [name]})
-    return dg.asset(
-        key_prefix=Layer.CORE.value, ins=history, retry_policy=TRANSIENT_FAILURES, **properties
+    cursor.execute(
+        "SELECT count(*) FILTER (WHERE is_current), "
+        f"count(*) FILTER (WHERE is_current AND NOT in_latest_snapshot) FROM {DIM_MOVIES.qualified}"
     )
+    current, missing = cursor.fetchone()
+    return written(
+        cursor, DIM_MOVIES, rows,
+        versions=rows, current_versions=current, missing_from_latest_snapshot=missing,
+    )  # fmt: skip
 
 
-@name_dimension("Directors, one row per name, with a surrogate key that never changes.",
-                "director_key", "director_name", staging_history("director"))  # fmt: skip
-def dim_directors(
-    context: dg.AssetExecutionContext, history: pd.DataFrame, warehouse: WarehouseResource
-) -> pd.DataFrame:
-    names = history.rename(columns={"director": "item"})
-    return _new_names(context, warehouse, names, "director_key", "director_name")
+DIMENSION_BUILDS = {
+    DIM_MOVIES_KEY: _dim_movies,
+    DIM_DIRECTORS_KEY: _names(DIM_DIRECTORS, dimensions.new_directors_select),
+    DIM_GENRES_KEY: _names(DIM_GENRES, dimensions.new_genres_select),
+    DIM_ACTORS_KEY: _names(DIM_ACTORS, dimensions.new_actors_select),
+}
 
 
-@name_dimension("Genres, one row per name, with a surrogate key that never changes.",
-                "genre_key", "genre_name", staging_history("movie_id", "genre"))  # fmt: skip
-def dim_genres(
-    context: dg.AssetExecutionContext, history: pd.DataFrame, warehouse: WarehouseResource
-) -> pd.DataFrame:
-    names = dimensions.list_item_history(history, "genre", "item")
-    return _new_names(context, warehouse, names, "genre_key", "genre_name")
-
-
-@name_dimension("Actors, one row per name, with a surrogate key that never changes.",
-                "actor_key", "actor_name", staging_history("movie_id", "stars"))  # fmt: skip
-def dim_actors(
-    context: dg.AssetExecutionContext, history: pd.DataFrame, warehouse: WarehouseResource
-) -> pd.DataFrame:
-    names = dimensions.list_item_history(history, "stars", "item")
-    return _new_names(context, warehouse, names, "actor_key", "actor_name")
-
-
-@core_table(
-    "Movie versions (SCD type 2): a change of title, year, certificate, runtime, description or "
-    "director opens a new version with a new movie_key.",
-    ["movie_key"],
-    ins=staging_history("movie_id", *movie_versions.TRACKED_ATTRIBUTES),
+@dg.multi_asset(
+    name="build_dimensions",
+    specs=[
+        table_spec(DIM_MOVIES, "Movie versions (SCD type 2): a change of title, year, certificate, "
+                   "runtime, description or director opens a new version with a new movie_key.",
+                   deps=[STG_MOVIES_KEY]),
+        table_spec(DIM_DIRECTORS, "Directors, one row per name, with a surrogate key that never "
+                   "changes.", deps=[STG_MOVIES_KEY]),
+        table_spec(DIM_GENRES, "Genres, one row per name, with a surrogate key that never changes.",
+                   deps=[STG_MOVIES_KEY]),
+        table_spec(DIM_ACTORS, "Actors, one row per name, with a surrogate key that never changes.",
+                   deps=[STG_MOVIES_KEY]),
+    ],  # fmt: skip
+    can_subset=True,
+    retry_policy=TRANSIENT_FAILURES,
 )
-def dim_movies(
-    context: dg.AssetExecutionContext, history: pd.DataFrame, warehouse: WarehouseResource
-) -> pd.DataFrame:
-    existing = warehouse.read_table(context.asset_key)
-    table = movie_versions.movie_versions(history, existing)
-    context.add_output_metadata(
-        {
-            "versions": len(table),
-            "current_versions": int(table["is_current"].sum()),
-            "missing_from_latest_snapshot": int(
-                (table["is_current"] & ~table["in_latest_snapshot"]).sum()
-            ),
-        }
-    )
-    return table
-
-
-def _day(context: dg.AssetExecutionContext) -> dt.date:
-    return dt.date.fromisoformat(context.partition_key)
-
-
-@core_table("Which genres each movie has, per day.", [SNAPSHOT_DATE, "movie_key", "genre_key"],
-            daily=True, ins=DAY_OF_STAGING)  # fmt: skip
-def bridge_movie_genre(
-    context: dg.AssetExecutionContext,
-    stg_movies: pd.DataFrame,
-    dim_movies: pd.DataFrame,
-    dim_genres: pd.DataFrame,
-) -> pd.DataFrame:
-    day = _day(context)
-    keys = movie_versions.versions_on(dim_movies, day)
-    return bridges.bridge_movie_genre(stg_movies, keys, dim_genres, day)
-
-
-@core_table("Which actors star in each movie, in billing order, per day.",
-            [SNAPSHOT_DATE, "movie_key", "actor_key"], daily=True, ins=DAY_OF_STAGING)  # fmt: skip
-def bridge_movie_actor(
-    context: dg.AssetExecutionContext,
-    stg_movies: pd.DataFrame,
-    dim_movies: pd.DataFrame,
-    dim_actors: pd.DataFrame,
-) -> pd.DataFrame:
-    day = _day(context)
-    keys = movie_versions.versions_on(dim_movies, day)
-    return bridges.bridge_movie_actor(stg_movies, keys, dim_actors, day)
+def build_dimensions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Every dimension from the whole staging history; existing keys are never changed."""
+    builds = {key: DIMENSION_BUILDS[key] for key in context.selected_asset_keys}
+    yield from build_tables(warehouse, builds)
 
 
 class WeightedRatingConfig(dg.Config):
@@ -137,32 +101,82 @@ class WeightedRatingConfig(dg.Config):
     """`m` in IMDb's weighted rating: votes at which a movie's own rating weighs half."""
 
 
-FACT_KEY = dg.AssetKey([Layer.CORE.value, "fact_movie_performance"])
+def _day_table(
+    table: Table,
+    select: str,
+    unresolved: str,
+    what: str,
+    day: dt.date,
+    measures: Callable[[PgCursor], dict] | None = None,
+) -> Callable[[PgCursor], dict]:
+    """Build one day of a bridge or the fact. A row whose key does not resolve makes the load
+    fail (NOT NULL); it is then reported by its natural key rather than a constraint name."""
+
+    def build(cursor: PgCursor) -> dict:
+        cursor.execute("SAVEPOINT day_table")
+        try:
+            rows = pg_tables.replace_partition_as(cursor, table, day, select)
+        except errors.NotNullViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT day_table")
+            cursor.execute(unresolved)
+            raise ValueError(facts.unresolved_message(cursor.fetchall(), what)) from None
+        return written(cursor, table, rows, day, **(measures(cursor) if measures else {}))
+
+    return build
 
 
-@core_table(
-    "Ratings, votes and gross per movie and day, with IMDb's Bayesian weighted rating.",
-    [SNAPSHOT_DATE, "movie_key"],
-    daily=True,
-    ins=DAY_OF_STAGING,
-    # Each day after the one before: a backfill processes days in date order.
-    deps=[dg.AssetDep(FACT_KEY, partition_mapping=dg.TimeWindowPartitionMapping(-1, -1))],
+@dg.multi_asset(
+    name="build_daily_star",
+    specs=[
+        table_spec(BRIDGE_MOVIE_GENRE, "Which genres each movie has, per day.",
+                   deps=[STG_MOVIES_KEY, DIM_MOVIES_KEY, DIM_GENRES_KEY],
+                   partitions_def=daily_snapshots),
+        table_spec(BRIDGE_MOVIE_ACTOR, "Which actors star in each movie, in billing order, per day.",
+                   deps=[STG_MOVIES_KEY, DIM_MOVIES_KEY, DIM_ACTORS_KEY],
+                   partitions_def=daily_snapshots),
+        table_spec(FACT_MOVIE_PERFORMANCE,
+                   "Ratings, votes and gross per movie and day, with IMDb's Bayesian weighted rating.",
+                   # Each day after the one before: a backfill processes days in date order.
+                   deps=[STG_MOVIES_KEY, DIM_MOVIES_KEY, DIM_DIRECTORS_KEY,
+                         dg.AssetDep(FACT_KEY, partition_mapping=dg.TimeWindowPartitionMapping(-1, -1))],
+                   partitions_def=daily_snapshots),
+    ],  # fmt: skip
+    partitions_def=daily_snapshots,
+    can_subset=True,
+    retry_policy=TRANSIENT_FAILURES,
 )
-def fact_movie_performance(
-    context: dg.AssetExecutionContext,
-    config: WeightedRatingConfig,
-    stg_movies: pd.DataFrame,
-    dim_movies: pd.DataFrame,
-    dim_directors: pd.DataFrame,
-) -> pd.DataFrame:
-    day = _day(context)
-    keys = movie_versions.versions_on(dim_movies, day)
-    fact = facts.fact_movie_performance(stg_movies, keys, dim_directors, day, config.minimum_votes)
-    context.add_output_metadata(
-        {
-            "weighted_rating_m": config.minimum_votes,
-            "weighted_rating_C": round(facts.mean_rating(stg_movies), 4),
-            **facts.key_measures(fact),
-        }
-    )
-    return fact
+def build_daily_star(
+    context: dg.AssetExecutionContext, config: WeightedRatingConfig, warehouse: WarehouseResource
+):
+    """The day's bridges and fact, keyed to the movie versions valid that day."""
+    day = dt.date.fromisoformat(context.partition_key)
+    stg, movies = STG_MOVIES.qualified, DIM_MOVIES.qualified
+    genres, actors, directors = DIM_GENRES.qualified, DIM_ACTORS.qualified, DIM_DIRECTORS.qualified
+
+    def fact_measures(cursor: PgCursor) -> dict:
+        """C and m of the weighted rating, and the day's headline numbers for anomaly checks."""
+        cursor.execute(facts.mean_rating_select(stg, day))
+        mean_rating = cursor.fetchone()[0] or 0.0
+        cursor.execute(facts.key_measures_select(FACT_MOVIE_PERFORMANCE.qualified, day))
+        return {"weighted_rating_m": config.minimum_votes,
+                "weighted_rating_C": round(float(mean_rating), 4),
+                **dict(zip(facts.KEY_MEASURES, map(float, cursor.fetchone())))}  # fmt: skip
+
+    builds = {
+        BRIDGE_MOVIE_GENRE_KEY: lambda: _day_table(
+            BRIDGE_MOVIE_GENRE, bridges.bridge_movie_genre_select(stg, movies, genres, day),
+            bridges.unresolved_genre_links_select(stg, movies, genres, day), "genre link", day,
+        ),
+        BRIDGE_MOVIE_ACTOR_KEY: lambda: _day_table(
+            BRIDGE_MOVIE_ACTOR, bridges.bridge_movie_actor_select(stg, movies, actors, day),
+            bridges.unresolved_actor_links_select(stg, movies, actors, day), "actor link", day,
+        ),
+        FACT_KEY: lambda: _day_table(
+            FACT_MOVIE_PERFORMANCE,
+            facts.fact_movie_performance_select(stg, movies, directors, day, config.minimum_votes),
+            facts.unresolved_movies_select(stg, movies, directors, day), "movie", day,
+            fact_measures,
+        ),
+    }  # fmt: skip
+    selected = {key: make() for key, make in builds.items() if key in context.selected_asset_keys}
+    yield from build_tables(warehouse, selected)

@@ -1,74 +1,100 @@
-"""Staging layer: each day's source typed and cleaned, with the rows it had to reject."""
+"""Staging layer: each day's source typed and cleaned, with the rows it had to reject.
+
+The raw snapshot is parsed as a stream and copied into a new partition of `stg_movies` while it
+is read, so a file of any size is staged in bounded memory. Both tables are written in one
+transaction: a day's movies and its rejects always describe the same file.
+"""
 
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
+from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
-from imdb_pipeline.assets.warehouse_table import table_properties
-from imdb_pipeline.constants import SNAPSHOT_DATE, Layer
+from imdb_pipeline.assets.warehouse_table import table_key, table_spec, written
 from imdb_pipeline.io_managers.raw_files import RawFile
-from imdb_pipeline.lib.snapshots import with_snapshot_date
+from imdb_pipeline.lib import pg_tables
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.staging import stage
+from imdb_pipeline.lib.warehouse_tables import STG_MOVIES, STG_MOVIES_REJECTS, quote
 from imdb_pipeline.partitions import daily_snapshots
+from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
 
-STG_MOVIES = dg.AssetKey([Layer.STAGING.value, "stg_movies"])
-STG_MOVIES_REJECTS = dg.AssetKey([Layer.STAGING.value, "stg_movies_rejects"])
-
-
-def _table(key: dg.AssetKey, description: str, primary_key: list[str]) -> dg.AssetOut:
-    properties = table_properties(Layer.STAGING, description, [SNAPSHOT_DATE, *primary_key])
-    properties["metadata"]["partition_expr"] = SNAPSHOT_DATE
-    return dg.AssetOut(key=key, **properties)
+STG_MOVIES_KEY = table_key(STG_MOVIES)
+STG_MOVIES_REJECTS_KEY = table_key(STG_MOVIES_REJECTS)
+REASONS_SHOWN = 20
 
 
 @dg.multi_asset(
     name="stage_movies",
-    outs={
-        "stg_movies": _table(
+    specs=[
+        table_spec(
             STG_MOVIES,
             "One typed, trimmed row per valid movie and day; a repeated movie_id keeps its last row.",
-            ["movie_id"],
+            deps=[raw_imdb_movies.key],
+            partitions_def=daily_snapshots,
         ),
-        "stg_movies_rejects": _table(
+        table_spec(
             STG_MOVIES_REJECTS,
             "Source rows that broke the contract, with their line number and the reason.",
-            ["source_line"],
+            deps=[raw_imdb_movies.key],
+            partitions_def=daily_snapshots,
         ),
-    },
+    ],
     ins={"raw_file": dg.AssetIn(key=raw_imdb_movies.key)},
     partitions_def=daily_snapshots,
     retry_policy=TRANSIENT_FAILURES,
 )
-def stage_movies(context: dg.AssetExecutionContext, raw_file: RawFile):
+def stage_movies(
+    context: dg.AssetExecutionContext, raw_file: RawFile, warehouse: WarehouseResource
+):
     day = dt.date.fromisoformat(context.partition_key)
     try:
-        result = stage(raw_file.data, raw_file.source_uri, day)
+        with raw_file.open() as stream, warehouse.build_transaction() as cursor:
+            staged = stage(stream, raw_file.source_uri, day)
+            movies, repeated = pg_tables.replace_partition_from_rows(
+                cursor, STG_MOVIES, day, staged, resolve_duplicates=keep_last_row
+            )
+            rejects = staged.rejects
+            pg_tables.replace_partition_from_rows(
+                cursor, STG_MOVIES_REJECTS, day, rejects.to_batches()
+            )
+            movies_metadata = written(
+                cursor, STG_MOVIES, movies, day,
+                rejected_rows=rejects.num_rows, duplicates_resolved=repeated,
+                rows_read=staged.rows_read, source_uri=raw_file.source_uri,
+            )  # fmt: skip
+            rejects_metadata = written(
+                cursor, STG_MOVIES_REJECTS, rejects.num_rows, day, reasons=_reason_counts(cursor, day)
+            )
     except SourceFileError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
+    finally:
+        raw_file.release()
     context.log.info(
         "Staged %d movies for %s; rejected %d rows; resolved %d duplicate movie_id rows",
-        len(result.movies), day, len(result.rejects), result.duplicates_resolved,
+        movies, day, rejects.num_rows, repeated,
     )  # fmt: skip
-    yield dg.Output(
-        with_snapshot_date(result.movies, day),
-        output_name="stg_movies",
-        metadata={
-            "rejected_rows": len(result.rejects),
-            "duplicates_resolved": result.duplicates_resolved,
-            "source_uri": raw_file.source_uri,
-        },
-    )
-    yield dg.Output(
-        with_snapshot_date(result.rejects, day),
-        output_name="stg_movies_rejects",
-        metadata={"reasons": _reason_counts(result.rejects)},
-    )
+    yield dg.MaterializeResult(asset_key=STG_MOVIES_KEY, metadata=movies_metadata)
+    yield dg.MaterializeResult(asset_key=STG_MOVIES_REJECTS_KEY, metadata=rejects_metadata)
 
 
-def _reason_counts(rejects: pd.DataFrame) -> dg.MetadataValue:
-    counts = rejects["reason"].value_counts().head(20)
-    return dg.MetadataValue.json({str(reason): int(count) for reason, count in counts.items()})
+def keep_last_row(cursor: PgCursor, table: str) -> int:
+    """A movie_id repeated in the file keeps its last valid row (the highest source line)."""
+    cursor.execute(
+        f"DELETE FROM {table} AS t USING (SELECT movie_id, max(source_line) AS last_line "
+        f"FROM {table} GROUP BY movie_id HAVING count(*) > 1) AS r "
+        "WHERE t.movie_id = r.movie_id AND t.source_line < r.last_line"
+    )
+    return cursor.rowcount
+
+
+def _reason_counts(cursor: PgCursor, day: dt.date) -> dg.MetadataValue:
+    cursor.execute(
+        f"SELECT reason, count(*) FROM {STG_MOVIES_REJECTS.qualified} "
+        f"WHERE {quote(STG_MOVIES_REJECTS.partition_column)} = %s "
+        f"GROUP BY reason ORDER BY count(*) DESC, reason LIMIT {REASONS_SHOWN}",
+        (day,),
+    )
+    return dg.MetadataValue.json({reason: count for reason, count in cursor.fetchall()})

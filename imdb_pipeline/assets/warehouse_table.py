@@ -1,18 +1,93 @@
-"""What every asset stored as a warehouse table declares."""
+"""What every asset stored as a warehouse table declares, and what its materialization records."""
 
-from typing import Any
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, WAREHOUSE_IO_MANAGER_KEY, Layer
+import dagster as dg
+from psycopg2.extensions import cursor as PgCursor
+
+from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.lib.warehouse_tables import Table
+from imdb_pipeline.resources.warehouse import WarehouseResource
+
+PREVIEW_ROWS = 5
 
 
-def table_properties(layer: Layer, description: str, primary_key: list[str]) -> dict[str, Any]:
-    """Keyword arguments for `dg.asset` / `dg.AssetOut`: the layer's group, the Postgres IO
-    manager, owner, description and the primary key the IO manager declares on the table."""
+def table_key(table: Table) -> dg.AssetKey:
+    """Layer = key prefix = schema, table name = asset name."""
+    return dg.AssetKey([table.schema, table.name])
+
+
+def column_schema(table: Table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=column.name,
+                type=column.pg_type,
+                constraints=dg.TableColumnConstraints(nullable=column.nullable),
+            )
+            for column in table.columns
+        ]
+    )
+
+
+def table_spec(
+    table: Table,
+    description: str,
+    deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> dg.AssetSpec:
+    """The asset of a warehouse table: its layer's group, owner, description, declared schema."""
+    return dg.AssetSpec(
+        key=table_key(table),
+        group_name=Layer(table.schema).value,
+        kinds={"postgres", "sql"},
+        owners=[DATA_ENGINEERING_OWNER],
+        description=description,
+        deps=list(deps),
+        partitions_def=partitions_def,
+        metadata={
+            "dagster/table_name": f"{table.schema}.{table.name}",
+            "dagster/column_schema": column_schema(table),
+            "primary_key": list(table.primary_key),
+        },
+    )
+
+
+def written(
+    cursor: PgCursor,
+    table: Table,
+    rows: int,
+    day: dt.date | None = None,
+    **extra,
+) -> dict:
+    """Metadata of a table write: rows written (a day's, or the whole table's), the declared
+    columns (which Dagster's schema-change check compares run to run) and a preview."""
+    where = f" WHERE {table.partition_column} = DATE '{day.isoformat()}'" if day else ""
+    cursor.execute(f"SELECT * FROM {table.qualified}{where} LIMIT {PREVIEW_ROWS}")
+    names = [column.name for column in cursor.description]
+    preview = dg.MetadataValue.table(
+        records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row)}) for row in cursor.fetchall()],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c.name, c.pg_type) for c in table.columns]),
+    )
     return {
-        "group_name": layer.value,
-        "io_manager_key": WAREHOUSE_IO_MANAGER_KEY,
-        "kinds": {"pandas", "postgres"},
-        "owners": [DATA_ENGINEERING_OWNER],
-        "description": description,
-        "metadata": {"primary_key": primary_key},
+        "dagster/row_count": rows,
+        "dagster/table_name": f"{table.schema}.{table.name}",
+        "dagster/column_schema": column_schema(table),
+        "preview": preview,
+        **extra,
     }
+
+
+def build_tables(
+    warehouse: WarehouseResource, builds: Mapping[dg.AssetKey, Callable[[PgCursor], dict]]
+) -> Iterator[dg.MaterializeResult]:
+    """Run a step's table builds at the same time; each returns its table's metadata."""
+    for key, metadata, seconds in warehouse.build_concurrently(builds):
+        yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
+
+
+def _plain(value):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)

@@ -8,7 +8,7 @@ A sudden drop or spike is a WARN (it may be real), not a blocking error.
 import dagster as dg
 
 from imdb_pipeline.assets.core import FACT_KEY
-from imdb_pipeline.assets.staging import STG_MOVIES
+from imdb_pipeline.assets.staging import STG_MOVIES_KEY
 from imdb_pipeline.lib.anomalies import judge
 from imdb_pipeline.lib.facts import KEY_MEASURES
 from imdb_pipeline.resources.quality import QualityResource
@@ -63,14 +63,14 @@ def _judge_measures(context, key, measures, quality: QualityResource) -> dg.Asse
 
 
 @dg.asset_check(
-    asset=STG_MOVIES,
+    asset=STG_MOVIES_KEY,
     name="row_count_is_usual",
     description="[WARN] The day's staged row count is close to the median of recent runs.",
 )
 def stg_movies_row_count_is_usual(
     context: dg.AssetCheckExecutionContext, quality: QualityResource
 ) -> dg.AssetCheckResult:
-    return _judge_measures(context, STG_MOVIES, [ROW_COUNT], quality)
+    return _judge_measures(context, STG_MOVIES_KEY, [ROW_COUNT], quality)
 
 
 @dg.asset_check(

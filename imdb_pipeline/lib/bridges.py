@@ -1,39 +1,91 @@
-"""Bridge tables between movies and their many genres and actors, per daily snapshot."""
+"""Bridge tables between movies and their many genres and actors, one slice per day, as SQL.
+
+A slice is the day's staged movies keyed to the dim_movies version valid that day, one row per
+item of their `genre` or `stars` list keyed by name. LEFT JOINs keep a row whose key is not found
+(its key is NULL, which the table's NOT NULL refuses); the `unresolved_*_select` functions
+name such rows for `facts.unresolved_message`.
+"""
 
 import datetime as dt
 
-import pandas as pd
-
-from imdb_pipeline.lib.facts import require_keys
-from imdb_pipeline.lib.lists import explode_list
-from imdb_pipeline.lib.snapshots import with_snapshot_date
-
-
-def bridge_movie_genre(
-    movies: pd.DataFrame, movie_keys: pd.DataFrame, dim_genres: pd.DataFrame, day: dt.date
-) -> pd.DataFrame:
-    pairs = _keyed_items(movies, "genre", movie_keys, dim_genres, "genre_key", "genre_name")
-    pairs = pairs[["movie_key", "genre_key"]].sort_values(["movie_key", "genre_key"])
-    return with_snapshot_date(pairs, day)
+from imdb_pipeline.constants import SNAPSHOT_DATE
+from imdb_pipeline.lib.dimensions import list_items_sql
+from imdb_pipeline.lib.facts import (
+    MOVIE_VERSION_MISSING,
+    KeyCheck,
+    day_sql,
+    movie_version_join,
+    unresolved_select,
+)
+from imdb_pipeline.lib.warehouse_tables import quote
 
 
-def bridge_movie_actor(
-    movies: pd.DataFrame, movie_keys: pd.DataFrame, dim_actors: pd.DataFrame, day: dt.date
-) -> pd.DataFrame:
-    """Movie to actor, with the actor's billing order (1 = first-billed star)."""
-    pairs = _keyed_items(movies, "stars", movie_keys, dim_actors, "actor_key", "actor_name")
-    pairs = pairs.rename(columns={"position": "billing_order"}).astype({"billing_order": "Int32"})
-    pairs = pairs[["movie_key", "actor_key", "billing_order"]].sort_values(
-        ["movie_key", "billing_order"]
-    )
-    return with_snapshot_date(pairs, day)
+def bridge_movie_genre_select(
+    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date
+) -> str:
+    """(snapshot_date, movie_key, genre_key) for every genre of every movie of the day."""
+    return f"""
+        SELECT {day_sql(day)} AS {quote(SNAPSHOT_DATE)}, m.movie_key, g.genre_key
+        {_items_from(stg_movies, dim_movies, "genre", day)}
+        LEFT JOIN {dim_genres} AS g ON g.genre_name = item.name
+        {_of_the_day(day)}
+    """
 
 
-def _keyed_items(movies, column, movie_keys, dimension, key, name) -> pd.DataFrame:
-    """`movies` is one day's snapshot; `movie_keys` maps movie_id to the version valid that day."""
-    items = explode_list(movies, "movie_id", column, name)
-    items = items.merge(movie_keys, on="movie_id", how="left", validate="many_to_one")
-    items = items.merge(dimension[[key, name]], on=name, how="left", validate="many_to_one")
-    require_keys(items, "movie_key", "movie_id", "dim_movies version valid that day")
-    require_keys(items, key, name, f"row in the {name.split('_')[0]} dimension")
-    return items.astype({"movie_key": "Int64", key: "Int64"})
+def bridge_movie_actor_select(
+    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date
+) -> str:
+    """(snapshot_date, movie_key, actor_key, billing_order) for every star of every movie of
+    the day; billing_order is the star's place in the list, 1 = first billed."""
+    return f"""
+        SELECT {day_sql(day)} AS {quote(SNAPSHOT_DATE)}, m.movie_key, a.actor_key,
+               item.position::integer AS billing_order
+        {_items_from(stg_movies, dim_movies, "stars", day)}
+        LEFT JOIN {dim_actors} AS a ON a.actor_name = item.name
+        {_of_the_day(day)}
+    """
+
+
+def unresolved_genre_links_select(
+    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date
+) -> str:
+    """Rows of `bridge_movie_genre_select` without a key, for `facts.unresolved_message`."""
+    keyed = f"""
+        SELECT s.movie_id, m.movie_key, item.name AS genre_name, g.genre_key
+        {_items_from(stg_movies, dim_movies, "genre", day)}
+        LEFT JOIN {dim_genres} AS g ON g.genre_name = item.name
+        {_of_the_day(day)}
+    """
+    return unresolved_select(keyed, [
+        KeyCheck("movie_key", "movie_id", MOVIE_VERSION_MISSING),
+        KeyCheck("genre_key", "genre_name", "row in the genre dimension"),
+    ])  # fmt: skip
+
+
+def unresolved_actor_links_select(
+    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date
+) -> str:
+    """Rows of `bridge_movie_actor_select` without a key, for `facts.unresolved_message`."""
+    keyed = f"""
+        SELECT s.movie_id, m.movie_key, item.name AS actor_name, a.actor_key
+        {_items_from(stg_movies, dim_movies, "stars", day)}
+        LEFT JOIN {dim_actors} AS a ON a.actor_name = item.name
+        {_of_the_day(day)}
+    """
+    return unresolved_select(keyed, [
+        KeyCheck("movie_key", "movie_id", MOVIE_VERSION_MISSING),
+        KeyCheck("actor_key", "actor_name", "row in the actor dimension"),
+    ])  # fmt: skip
+
+
+def _items_from(stg_movies: str, dim_movies: str, column: str, day: dt.date) -> str:
+    """FROM staged movies (`s`), their version valid on `day` (`m`) and list items (`item`)."""
+    return f"""
+        FROM {stg_movies} AS s
+        {movie_version_join(dim_movies, "s.movie_id", day)}
+        {list_items_sql("s", column)}
+    """
+
+
+def _of_the_day(day: dt.date) -> str:
+    return f"WHERE s.{quote(SNAPSHOT_DATE)} = {day_sql(day)} AND item.name <> ''"

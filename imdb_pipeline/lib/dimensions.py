@@ -1,71 +1,94 @@
-"""Dimensions whose surrogate keys never change once given.
+"""Dimensions whose surrogate keys never change once given, as SQL run inside PostgreSQL.
 
 Every dimension is derived from the staging history (all daily snapshots), so the result does
 not depend on the order in which days were processed: a backfill equals a day-by-day run.
-New keys follow the existing maximum, handed out in order of first appearance (then name), so a
-key given on day 1 is the same whether day 2 was loaded after it or in the same backfill.
+New keys follow the existing maximum, handed out in order of first appearance (then name, in
+byte order, so the keys do not depend on the server's collation): a key given on day 1 is the
+same whether day 2 was loaded after it or in the same backfill.
 """
 
-import pandas as pd
-
 from imdb_pipeline.constants import SNAPSHOT_DATE
-from imdb_pipeline.lib.lists import explode_list
+from imdb_pipeline.lib.contract import LIST_JOINER
+from imdb_pipeline.lib.facts import text_sql
+from imdb_pipeline.lib.warehouse_tables import (
+    DIM_ACTORS,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+    Table,
+    quote,
+)
 
 RUNTIME_BUCKETS = ((90, "under 90 min"), (120, "90-119 min"), (150, "120-149 min"))
 LONGEST_BUCKET = "150+ min"
 
 
-def assign_keys(
-    candidates: pd.DataFrame, existing: pd.DataFrame | None, key: str, natural_key: list[str]
-) -> pd.DataFrame:
-    """The candidates with `key`: kept from `existing` where the natural key matches, else
-    numbered from max(existing key) + 1 in the candidates' order."""
-    keyed = candidates.reset_index(drop=True)
-    if existing is not None and len(existing):
-        keyed = keyed.merge(existing[[*natural_key, key]], on=natural_key, how="left")
-        first = int(existing[key].max()) + 1
+def runtime_bucket_sql(column_sql: str) -> str:
+    """The runtime bucket label of an integer expression; NULL for an unknown runtime."""
+    branches = " ".join(
+        f"WHEN {column_sql} < {int(upper)} THEN {text_sql(label)}" for upper, label in RUNTIME_BUCKETS
+    )
+    return (
+        f"(CASE WHEN {column_sql} IS NULL THEN NULL {branches} "
+        f"ELSE {text_sql(LONGEST_BUCKET)} END)"
+    )
+
+
+def list_items_sql(source: str, column: str, alias: str = "item") -> str:
+    """`CROSS JOIN LATERAL` giving `alias`.name and `alias`.position (1-based) for every item of
+    a list column of `source` (an alias in the FROM). Staging joins items with exactly ", "."""
+    # string_to_table yields the items without building an array first.
+    return (
+        f"CROSS JOIN LATERAL string_to_table({source}.{quote(column)}, {text_sql(LIST_JOINER)}) "
+        f"WITH ORDINALITY AS {alias} (name, position)"
+    )
+
+
+def new_directors_select(history: str, existing: str | None) -> str:
+    """Rows to add to dim_directors: directors of the history not in `existing`."""
+    appearances = f"SELECT h.{quote(SNAPSHOT_DATE)} AS day, h.director AS name FROM {history} AS h"
+    return _new_names_select(appearances, DIM_DIRECTORS, existing)
+
+
+def new_genres_select(history: str, existing: str | None) -> str:
+    """Rows to add to dim_genres: items of the `genre` lists not in `existing`."""
+    return _new_names_select(_item_appearances(history, "genre"), DIM_GENRES, existing)
+
+
+def new_actors_select(history: str, existing: str | None) -> str:
+    """Rows to add to dim_actors: items of the `stars` lists not in `existing`."""
+    return _new_names_select(_item_appearances(history, "stars"), DIM_ACTORS, existing)
+
+
+def _item_appearances(history: str, column: str) -> str:
+    return (
+        f"SELECT h.{quote(SNAPSHOT_DATE)} AS day, item.name FROM {history} AS h "
+        f"{list_items_sql('h', column)} WHERE item.name <> ''"
+    )
+
+
+def _new_names_select(appearances: str, dimension: Table, existing: str | None) -> str:
+    """A name dimension (SCD type 1) grows by the names it lacks: `<x>_key, <x>_name` rows for
+    names of `appearances` (day, name) not in `existing` (None: no dimension yet), keyed from
+    max(existing key) + 1 by first day, then name. Names that stop appearing keep their row;
+    nothing is ever renumbered. NULL names are not rows.
+
+    Known names are dropped after the per-name aggregate: probing the existing names once per
+    distinct name costs less than once per appearance."""
+    key, name = (quote(column) for column in dimension.column_names)
+    if existing is None:
+        first_key, unseen = "1", ""
     else:
-        keyed[key] = pd.NA
-        first = 1
-    new = keyed[key].isna().to_numpy()
-    keyed.loc[new, key] = range(first, first + int(new.sum()))
-    return keyed.astype({key: "Int64"})
-
-
-def first_appearances(history: pd.DataFrame, name_column: str) -> pd.DataFrame:
-    """Each name once, with the first day it appeared, ordered by that day then name."""
-    named = history[history[name_column].notna()]
-    # datetime64 keeps the per-name minimum vectorised; object dates fall back to Python.
-    days = pd.to_datetime(pd.Series(named[SNAPSHOT_DATE].astype(object), index=named.index))
-    first = days.groupby(named[name_column].to_numpy(), sort=False).min()
-    first = pd.DataFrame({name_column: first.index, SNAPSHOT_DATE: first.to_numpy()})
-    first = first.sort_values([SNAPSHOT_DATE, name_column], ignore_index=True)
-    first[SNAPSHOT_DATE] = first[SNAPSHOT_DATE].dt.date
-    return first.astype({name_column: named[name_column].dtype})
-
-
-def new_named_rows(
-    history: pd.DataFrame, name_column: str, existing: pd.DataFrame | None, key: str, name: str
-) -> pd.DataFrame:
-    """Rows to add to a name dimension (SCD type 1): names not in it yet, with new keys.
-
-    Names that stop appearing keep their row; nothing is ever renumbered.
+        first_key = f"(SELECT coalesce(max(e.{key}), 0) + 1 FROM {existing} AS e)"
+        unseen = f"WHERE NOT EXISTS (SELECT FROM {existing} AS e WHERE e.{name} = f.name)"
+    return f"""
+        SELECT {first_key} + row_number() OVER (ORDER BY f.first_day, f.name COLLATE "C") - 1
+                   AS {key},
+               f.name AS {name}
+        FROM (
+            SELECT a.name, min(a.day) AS first_day
+            FROM ({appearances}) AS a
+            WHERE a.name IS NOT NULL
+            GROUP BY a.name
+        ) AS f
+        {unseen}
     """
-    appearances = first_appearances(history, name_column).rename(columns={name_column: name})
-    if existing is not None and len(existing):
-        appearances = appearances[~appearances[name].isin(existing[name])]
-    keyed = assign_keys(appearances[[name]], existing, key, [name])
-    return keyed[[key, name]].astype({name: "string"})
-
-
-def list_item_history(history: pd.DataFrame, column: str, item_name: str) -> pd.DataFrame:
-    """(snapshot_date, item) for every item of a list column (`genre`, `stars`) on every day."""
-    items = explode_list(history, SNAPSHOT_DATE, column, item_name)
-    return items[[SNAPSHOT_DATE, item_name]]
-
-
-def runtime_bucket(minutes: pd.Series) -> pd.Series:
-    labels = pd.Series(LONGEST_BUCKET, index=minutes.index, dtype="string")
-    for upper, label in reversed(RUNTIME_BUCKETS):
-        labels = labels.mask(minutes < upper, label)
-    return labels.where(minutes.notna())

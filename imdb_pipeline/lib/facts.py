@@ -1,73 +1,178 @@
-"""The movie performance fact and IMDb's weighted rating."""
+"""The movie performance fact and IMDb's weighted rating, as SQL run inside PostgreSQL.
+
+Each function returns the text of one SELECT. The fact is one day's slice: the day's staged
+movies keyed to the dim_movies version valid that day and to their director. Keys are joined
+with LEFT JOINs, so a movie or director without a key comes out with a NULL key (which the
+table's NOT NULL refuses) instead of silently dropping out; `unresolved_movies_select` names
+the rows that did not resolve and `unresolved_message` turns its rows into the error to show.
+"""
 
 import datetime as dt
-
-import pandas as pd
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
-from imdb_pipeline.lib.rounding import round_half_up
-from imdb_pipeline.lib.snapshots import with_snapshot_date
+from imdb_pipeline.lib.warehouse_tables import FACT_MOVIE_PERFORMANCE, quote
 
 # IMDb's Top 250 formula: WR = v/(v+m) * R + m/(v+m) * C, where R is the movie's mean rating,
 # v its number of votes, m the votes needed to be listed (the weight given to the prior) and C
 # the mean rating across all movies of the day's snapshot. Few votes pull a movie towards C.
 DEFAULT_MINIMUM_VOTES = 25_000
-COLUMNS = [SNAPSHOT_DATE, "movie_key", "director_key", "rating", "metascore", "votes",
-           "gross_millions", "weighted_rating"]  # fmt: skip
-
-
-def weighted_rating(
-    rating: pd.Series, votes: pd.Series, minimum_votes: int, mean_rating: float
-) -> pd.Series:
-    weight = votes / (votes + minimum_votes)
-    return round_half_up(weight * rating + (1 - weight) * mean_rating, 3)
-
-
-def require_keys(frame: pd.DataFrame, key: str, natural_key: str, what: str) -> None:
-    """Every row must have found its dimension key: a silent inner-join loss would hide rows."""
-    missing = frame.loc[frame[key].isna(), natural_key]
-    if len(missing):
-        sample = ", ".join(map(str, missing.drop_duplicates().head(5)))
-        raise ValueError(f"{len(missing)} row(s) found no {what}, e.g. {natural_key} {sample}")
-
-
+COLUMNS = list(FACT_MOVIE_PERFORMANCE.column_names)
 KEY_MEASURES = ("avg_rating", "total_votes", "total_gross_millions")
+MOVIE_VERSION_MISSING = "dim_movies version valid that day"
+
+# Binary floats store 8.725 as 8.72499999...; a nudge far below the data's own precision
+# restores the decimal reading, so halves round away from zero as numeric ROUND does.
+_NUDGE = "float8 '1e-9'"
 
 
-def key_measures(fact: pd.DataFrame) -> dict[str, float]:
-    """The day's headline numbers, recorded with each materialization for anomaly checks."""
-    return {
-        "avg_rating": round(float(fact["rating"].mean()), 4) if len(fact) else 0.0,
-        "total_votes": float(fact["votes"].sum()),
-        "total_gross_millions": round(float(fact["gross_millions"].sum()), 2),
-    }
+def day_sql(day: dt.date) -> str:
+    """`DATE 'YYYY-MM-DD'`; anything but a date is refused rather than rendered."""
+    return f"DATE '{dt.date.isoformat(day)}'"
 
 
-def mean_rating(movies: pd.DataFrame) -> float:
-    """C of the weighted rating: the day's mean rating."""
-    return float(movies["rating"].mean()) if len(movies) else 0.0
+def text_sql(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def fact_movie_performance(
-    movies: pd.DataFrame,
-    movie_keys: pd.DataFrame,
-    dim_directors: pd.DataFrame,
+def round_half_up_sql(value_sql: str, decimals: int) -> str:
+    """Float rounding, halves away from zero, with the same float8 arithmetic at every step."""
+    scale = f"float8 '{10 ** int(decimals)}'"
+    return (
+        f"(sign({value_sql}) * "
+        f"(floor(abs({value_sql}) * {scale} + float8 '0.5' + {_NUDGE}) / {scale}))"
+    )
+
+
+def weighted_rating_sql(rating_sql: str, votes_sql: str, minimum_votes: int, mean_sql: str) -> str:
+    """IMDb's weighted rating, rounded half up to 3 decimals; NULL when votes + m is 0."""
+    weight = f"({votes_sql}::float8 / nullif({votes_sql} + {int(minimum_votes)}, 0)::float8)"
+    raw = f"({weight} * {rating_sql} + (float8 '1' - {weight}) * {mean_sql})"
+    return round_half_up_sql(raw, 3)
+
+
+def movie_version_join(dim_movies: str, movie_id_sql: str, day: dt.date, alias: str = "m") -> str:
+    """The LEFT JOIN to the version valid on `day` (half-open validity)."""
+    return (
+        f"LEFT JOIN {dim_movies} AS {alias} ON {alias}.movie_id = {movie_id_sql} "
+        f"AND {alias}.valid_from <= {day_sql(day)} AND {day_sql(day)} < {alias}.valid_to"
+    )
+
+
+def mean_rating_select(stg_movies: str, day: dt.date) -> str:
+    """C of the weighted rating: the day's mean rating (0 for an empty day), one row.
+
+    Summed as numeric, so the mean is exact and does not depend on how a parallel plan splits
+    the rows (a float sum could change in its last bit between runs)."""
+    return (
+        "SELECT coalesce(avg(rating::numeric), 0)::float8 AS mean_rating "
+        f"FROM {stg_movies} WHERE {quote(SNAPSHOT_DATE)} = {day_sql(day)}"
+    )
+
+
+def fact_movie_performance_select(
+    stg_movies: str,
+    dim_movies: str,
+    dim_directors: str,
     day: dt.date,
     minimum_votes: int = DEFAULT_MINIMUM_VOTES,
-) -> pd.DataFrame:
-    """One row per movie of one day's snapshot, keyed to the movie version valid that day."""
-    fact = movies.merge(movie_keys, on="movie_id", how="left", validate="one_to_one")
-    fact = fact.merge(
-        dim_directors[["director_key", "director_name"]],
-        left_on="director",
-        right_on="director_name",
-        how="left",
-        validate="many_to_one",
+) -> str:
+    """One row per movie of the day's snapshot, keyed to the movie version valid that day."""
+    weighted = weighted_rating_sql("s.rating", "s.votes", minimum_votes, "c.mean_rating")
+    return f"""
+        SELECT {day_sql(day)} AS {quote(SNAPSHOT_DATE)}, m.movie_key, d.director_key,
+               s.rating, s.metascore, s.votes, s.gross_millions, {weighted} AS weighted_rating
+        FROM {stg_movies} AS s
+        CROSS JOIN ({mean_rating_select(stg_movies, day)}) AS c
+        {movie_version_join(dim_movies, "s.movie_id", day)}
+        LEFT JOIN {dim_directors} AS d ON d.director_name = s.director
+        WHERE s.{quote(SNAPSHOT_DATE)} = {day_sql(day)}
+    """
+
+
+def unresolved_movies_select(
+    stg_movies: str, dim_movies: str, dim_directors: str, day: dt.date
+) -> str:
+    """The day's movies `fact_movie_performance_select` could not key (`unresolved_select`)."""
+    keyed = f"""
+        SELECT s.movie_id, m.movie_key, s.director, d.director_key
+        FROM {stg_movies} AS s
+        {movie_version_join(dim_movies, "s.movie_id", day)}
+        LEFT JOIN {dim_directors} AS d ON d.director_name = s.director
+        WHERE s.{quote(SNAPSHOT_DATE)} = {day_sql(day)}
+    """
+    return unresolved_select(keyed, [
+        KeyCheck("movie_key", "movie_id", MOVIE_VERSION_MISSING),
+        KeyCheck("director_key", "director", "dim_directors row"),
+    ])  # fmt: skip
+
+
+def key_measures_select(fact: str, day: dt.date) -> str:
+    """The day's headline numbers (one row, 0 for an empty day), recorded with each
+    materialization for anomaly checks; averaged and summed as numeric, rounded half up."""
+    return f"""
+        SELECT coalesce(round(avg(rating::numeric), 4), 0)::float8 AS avg_rating,
+               coalesce(sum(votes), 0)::float8 AS total_votes,
+               coalesce(round(sum(gross_millions::numeric), 2), 0)::float8
+                   AS total_gross_millions
+        FROM {fact} WHERE {quote(SNAPSHOT_DATE)} = {day_sql(day)}
+    """
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """A surrogate key that must be found, the natural key it was looked up by, and what a
+    miss means ("found no <missing>")."""
+
+    key: str
+    natural_key: str
+    missing: str
+
+
+EXAMPLES = 5
+
+
+def unresolved_select(keyed: str, checks: Sequence[KeyCheck]) -> str:
+    """One row per check that failed on some row of `keyed` (a SELECT with the key and natural
+    key columns): missing, natural_key, row_count, examples (up to 5 distinct natural keys in
+    byte order, NULL last). No rows when every key resolved.
+
+    One pass over `keyed` keeps only the rows that missed a key, usually none, so the counting
+    and sorting for the examples never touch the rows that resolved."""
+    missed = " OR ".join(f"k.{quote(check.key)} IS NULL" for check in checks)
+    unpivot = ", ".join(
+        f"({index}, k.{quote(check.key)} IS NULL, k.{quote(check.natural_key)}::text)"
+        for index, check in enumerate(checks)
     )
-    require_keys(fact, "movie_key", "movie_id", "dim_movies version valid that day")
-    require_keys(fact, "director_key", "director", "dim_directors row")
-    fact["weighted_rating"] = weighted_rating(
-        fact["rating"], fact["votes"], minimum_votes, mean_rating(movies)
+    described = ", ".join(
+        f"({index}, {text_sql(check.missing)}, {text_sql(check.natural_key)})"
+        for index, check in enumerate(checks)
     )
-    fact = fact[COLUMNS[1:]].sort_values("movie_key")
-    return with_snapshot_date(fact, day)
+    return f"""
+        WITH missed AS MATERIALIZED (
+            SELECT u.check_no, u.value COLLATE "C" AS value
+            FROM (SELECT * FROM ({keyed}) AS k WHERE {missed}) AS k
+            CROSS JOIN LATERAL (VALUES {unpivot}) AS u (check_no, failed, value)
+            WHERE u.failed
+        )
+        SELECT c.missing, c.natural_key, t.row_count,
+               ARRAY(SELECT e.value FROM (SELECT DISTINCT m.value FROM missed AS m
+                                          WHERE m.check_no = c.check_no) AS e
+                     ORDER BY e.value LIMIT {EXAMPLES}) AS examples
+        FROM (VALUES {described}) AS c (check_no, missing, natural_key)
+        JOIN (SELECT m.check_no, count(*) AS row_count FROM missed AS m GROUP BY m.check_no) AS t
+            ON t.check_no = c.check_no
+        ORDER BY c.check_no
+    """
+
+
+def unresolved_message(rows: Iterable[Sequence], what: str = "row") -> str | None:
+    """The error for the rows of an `unresolved_*_select` (None when there are none), e.g.
+    "3 row(s) found no dim_movies version valid that day, e.g. movie_id tt1, tt2"; `what`
+    names the rows of the table being built ("movie" gives "3 movie(s) found ...")."""
+    problems = []
+    for missing, natural_key, row_count, examples in rows:
+        sample = ", ".join("NULL" if value is None else str(value) for value in examples)
+        problems.append(f"{row_count} {what}(s) found no {missing}, e.g. {natural_key} {sample}")
+    return "; ".join(problems) or None

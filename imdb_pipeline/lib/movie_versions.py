@@ -16,58 +16,84 @@ versions (same keys) when its data is unchanged, and never shifts later versions
 
 import datetime as dt
 
-import pandas as pd
-
 from imdb_pipeline.constants import SNAPSHOT_DATE
-from imdb_pipeline.lib.dimensions import assign_keys, runtime_bucket
+from imdb_pipeline.lib.dimensions import runtime_bucket_sql
+from imdb_pipeline.lib.facts import day_sql
+from imdb_pipeline.lib.warehouse_tables import DIM_MOVIES, quote
 
 TRACKED_ATTRIBUTES = ("title", "year", "certificate", "runtime_minutes", "description", "director")
 OPEN_END = dt.date(9999, 12, 31)
 HISTORY_COLUMNS = [SNAPSHOT_DATE, "movie_id", *TRACKED_ATTRIBUTES]
-COLUMNS = [
-    "movie_key", "movie_id", "title", "year", "decade", "certificate", "runtime_minutes",
-    "runtime_bucket", "description", "director", "valid_from", "valid_to", "is_current",
-    "last_seen_date", "in_latest_snapshot",
-]  # fmt: skip
-_NULL = "\x00null"
+COLUMNS = list(DIM_MOVIES.column_names)
 
 
-def movie_versions(history: pd.DataFrame, existing: pd.DataFrame | None) -> pd.DataFrame:
-    """Every version of every movie in the staging history, keyed; existing keys are kept."""
-    ordered = history[HISTORY_COLUMNS].sort_values(["movie_id", SNAPSHOT_DATE], ignore_index=True)
-    # Compare attributes as text with an explicit NULL token: NULL equals NULL, and 0 != NULL.
-    attributes = ordered[list(TRACKED_ATTRIBUTES)].astype("string").fillna(_NULL)
-    previous = attributes.shift()
-    starts_movie = ordered["movie_id"].ne(ordered["movie_id"].shift()).fillna(True)
-    changed = attributes.ne(previous).fillna(True).any(axis=1)
-    starts = (starts_movie | changed).to_numpy(dtype=bool)
-    version = starts.cumsum()
+def dim_movies_select(history: str, existing: str | None) -> str:
+    """Every version of every movie in `history` (stg_movies rows of any days), keyed: the whole
+    new dim_movies. Keys of `existing` (None: no dim_movies yet) are kept on (movie_id,
+    valid_from); new versions are numbered from its max + 1 by valid_from, then movie_id.
 
-    # Rows are sorted by movie and day, so a version is the run of rows from its first row:
-    # its attributes are that row's, its last day the run's last. Dates go through datetime64
-    # so the per-version maximum is vectorised (object dates would fall back to Python).
-    days = pd.to_datetime(pd.Series(ordered[SNAPSHOT_DATE].astype(object)))
-    versions = ordered.loc[starts].drop(columns=[SNAPSHOT_DATE]).reset_index(drop=True)
-    versions["valid_from"] = days[starts].dt.date.to_numpy()
-    versions["last_seen_date"] = days.groupby(version).max().dt.date.to_numpy()
-
-    next_start = versions.groupby("movie_id")["valid_from"].shift(-1)
-    versions["valid_to"] = next_start.where(next_start.notna(), OPEN_END)
-    versions["is_current"] = pd.array(versions["valid_to"] == OPEN_END, dtype="boolean")
-    latest = history[SNAPSHOT_DATE].max() if len(history) else None
-    versions["in_latest_snapshot"] = pd.array(
-        versions["is_current"] & (versions["last_seen_date"] == latest), dtype="boolean"
+    One sort of the history by movie and day feeds two windows. The first marks each movie's
+    rows whose tracked attributes differ from its previous row (IS DISTINCT FROM: NULL staying
+    NULL is no change, 0 vs NULL is one) and its last row. The second runs over those rows only:
+    after a version's first row comes either the next version's first row (its day ends the
+    version, the day before it was last seen) or the movie's last row (no further version; last
+    seen that day). Every row of a version has the same attributes, so its first row carries
+    them all."""
+    day = quote(SNAPSHOT_DATE)
+    attributes = ", ".join(f"h.{quote(name)}" for name in TRACKED_ATTRIBUTES)
+    changed = " OR ".join(
+        f"h.{quote(name)} IS DISTINCT FROM lag(h.{quote(name)}) OVER w" for name in TRACKED_ATTRIBUTES
     )
-    versions["decade"] = (versions["year"] // 10 * 10).astype("Int32")
-    versions["runtime_bucket"] = runtime_bucket(versions["runtime_minutes"])
-
-    # New keys in order of appearance, so a backfill numbers versions as day-by-day runs do.
-    versions = versions.sort_values(["valid_from", "movie_id"], ignore_index=True)
-    keyed = assign_keys(versions, existing, "movie_key", ["movie_id", "valid_from"])
-    return keyed[COLUMNS].sort_values("movie_key", ignore_index=True)
-
-
-def versions_on(dim_movies: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """movie_id -> movie_key of the version valid on `day`."""
-    valid = (dim_movies["valid_from"] <= day) & (day < dim_movies["valid_to"])
-    return dim_movies.loc[valid, ["movie_id", "movie_key"]]
+    # Grouping only needs equal ids together: byte order sorts fastest whatever the collation.
+    marked = f"""
+        SELECT h.movie_id, {attributes}, h.{day} AS day,
+               lag(h.{day}) OVER w AS previous_day,
+               (lag(h.{day}) OVER w IS NULL OR {changed}) AS starts,
+               lead(h.{day}) OVER w IS NULL AS ends
+        FROM {history} AS h
+        WINDOW w AS (PARTITION BY h.movie_id COLLATE "C" ORDER BY h.{day})
+    """
+    following = f"""
+        SELECT h.*, lead(h.starts) OVER v AS next_starts, lead(h.day) OVER v AS next_day,
+               lead(h.previous_day) OVER v AS next_previous_day
+        FROM ({marked}) AS h
+        WHERE h.starts OR h.ends
+        WINDOW v AS (PARTITION BY h.movie_id COLLATE "C" ORDER BY h.day)
+    """
+    versions = f"""
+        SELECT h.movie_id, {attributes}, h.day AS valid_from,
+               CASE WHEN h.next_starts THEN h.next_day ELSE {day_sql(OPEN_END)} END AS valid_to,
+               CASE WHEN h.next_starts THEN h.next_previous_day
+                    ELSE coalesce(h.next_day, h.day) END AS last_seen_date
+        FROM ({following}) AS h
+        WHERE h.starts
+    """
+    new_key = 'row_number() OVER (ORDER BY v.valid_from, v.movie_id COLLATE "C")'
+    if existing is None:
+        key, keyed = new_key, ""
+    else:
+        # Numbering the new versions only: known versions sort after them and are not counted.
+        key = (
+            f"coalesce(e.movie_key, (SELECT coalesce(max(x.movie_key), 0) FROM {existing} AS x) "
+            f'+ row_number() OVER (ORDER BY e.movie_key IS NOT NULL, v.valid_from, '
+            f'v.movie_id COLLATE "C"))'
+        )
+        keyed = (
+            f"LEFT JOIN {existing} AS e "
+            f"ON e.movie_id = v.movie_id AND e.valid_from = v.valid_from"
+        )
+    latest = f"(SELECT max(l.{day}) FROM {history} AS l)"
+    # The decade floors as Python's // does, below zero too: integer arithmetic, no numeric.
+    return f"""
+        SELECT {key} AS movie_key, v.movie_id, v.title, v.year,
+               v.year - mod(mod(v.year, 10) + 10, 10) AS decade,
+               v.certificate, v.runtime_minutes,
+               {runtime_bucket_sql("v.runtime_minutes")} AS runtime_bucket,
+               v.description, v.director, v.valid_from, v.valid_to,
+               v.valid_to = {day_sql(OPEN_END)} AS is_current,
+               v.last_seen_date,
+               v.valid_to = {day_sql(OPEN_END)} AND v.last_seen_date = {latest}
+                   AS in_latest_snapshot
+        FROM ({versions}) AS v
+        {keyed}
+    """

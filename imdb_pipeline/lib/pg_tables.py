@@ -1,192 +1,247 @@
-"""Writing DataFrames to PostgreSQL tables with COPY, within the caller's transaction.
+"""Writing warehouse tables inside PostgreSQL, atomically, within the caller's transaction.
 
-Rows go through Arrow's CSV writer: it quotes every string and writes NULL as an unquoted empty
-field, exactly PostgreSQL's CSV convention, so an empty string and a NULL stay distinct and commas,
-quotes, tabs, newlines, backslashes and unicode survive unchanged. Identifiers are always quoted.
-Three ways to write: replace a whole table, replace a slice of rows (a partition), or upsert.
+Every write builds new rows in a table of its own and swaps it in at the end, so readers see the
+previous content, complete, until the transaction commits, and a failure leaves it untouched:
+- a whole table (`replace_table_as`): a new table, then DROP + RENAME;
+- one day of a daily table (`replace_partition_as`, `replace_partition_from_rows`): daily tables
+  are PostgreSQL tables partitioned by day; the day is built as a new table and exchanged for
+  the day's partition (DROP + ATTACH), so re-running a day never touches the other days;
+- new rows of a dimension (`insert_rows_as`): INSERT under a lock that serialises writers.
+
+Rows come from a SELECT run by the server (set-based SQL) or from Arrow batches sent with COPY.
+Keys are added after the rows: building an index once over the loaded rows is cheaper than
+maintaining it row by row. A table created and filled in one transaction is written without
+WAL when the server runs with `wal_level = minimal` (the embedded warehouse does).
 """
 
-import io
+import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
-from psycopg2 import sql
+from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.lib.pg_reads import table_columns
-from imdb_pipeline.lib.pg_types import Column, columns_of, to_arrow
+from imdb_pipeline.lib.arrow_copy import copy_batches
+from imdb_pipeline.lib.warehouse_tables import Table, quote
 
-COPY_BATCH_ROWS = 250_000
+# Called with (cursor, qualified new table) when the primary key finds repeated keys in rows
+# loaded with COPY; removes the surplus rows and returns how many it removed.
+ResolveDuplicates = Callable[[PgCursor, str], int]
 
 
-def replace_table(
-    cursor: PgCursor, schema: str, table: str, frame: pd.DataFrame, primary_key: Sequence[str] = ()
-) -> list[Column]:
-    """Replace `schema.table` with the frame's rows, atomically within the cursor's transaction.
+def replace_table_as(cursor: PgCursor, table: Table, select: str) -> int:
+    """Replace the whole table with the rows of `select`; returns the row count."""
+    ensure_schema(cursor, table.schema)
+    building = _building_name(table.name)
+    rows = _create_as(cursor, table, building, select)
+    _add_keys(cursor, table, building)
+    cursor.execute(f"DROP TABLE IF EXISTS {table.qualified}")
+    _rename(cursor, table, building, table.name)
+    return rows
 
-    The rows are copied into a new table, which then takes the old one's place (DROP + RENAME).
-    Until the transaction commits, readers see the previous table, complete; if anything fails,
-    the rollback leaves it untouched. A view that depends on the table makes the DROP fail, on
-    purpose: the load stops instead of silently dropping the view.
-    """
-    arrow_table = to_arrow(frame)
-    columns = columns_of(arrow_table, not_null=primary_key)
-    loading = f"{table}__loading_{uuid.uuid4().hex[:8]}"
-    _create(cursor, schema, loading, columns)
-    copy_into(cursor, schema, loading, arrow_table)
-    cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+
+def replace_partition_as(cursor: PgCursor, table: Table, day: dt.date, select: str) -> int:
+    """Replace one day of a daily table with the rows of `select` (all of that day)."""
+    _ensure_partitioned(cursor, table)
+    building = _building_name(table.name)
+    rows = _create_as(cursor, table, building, select, day)
+    _add_keys(cursor, table, building)
+    _exchange_partition(cursor, table, building, day)
+    return rows
+
+
+def replace_partition_from_rows(
+    cursor: PgCursor,
+    table: Table,
+    day: dt.date,
+    batches: Iterable[pa.RecordBatch],
+    resolve_duplicates: ResolveDuplicates | None = None,
+) -> tuple[int, int]:
+    """Replace one day of a daily table with Arrow batches (every declared column but the day,
+    which is set to `day`). Returns (rows kept, repeated rows removed by `resolve_duplicates`)."""
+    _ensure_partitioned(cursor, table)
+    building = _building_name(table.name)
+    cursor.execute(_create(table, building, day))
+    target = f"{quote(table.schema)}.{quote(building)}"
+    columns = [name for name in table.column_names if name != table.partition_column]
+    rows = copy_batches(cursor, target, columns, batches)
+    removed = 0
+    cursor.execute("SAVEPOINT add_keys")
+    try:
+        _add_keys(cursor, table, building)
+    except errors.UniqueViolation:
+        if resolve_duplicates is None:
+            raise
+        cursor.execute("ROLLBACK TO SAVEPOINT add_keys")
+        removed = resolve_duplicates(cursor, target)
+        _add_keys(cursor, table, building)
+    cursor.execute("RELEASE SAVEPOINT add_keys")
+    _exchange_partition(cursor, table, building, day)
+    return rows - removed, removed
+
+
+def insert_rows_as(cursor: PgCursor, table: Table, select: Callable[[str], str]) -> int:
+    """Add the rows of `select(existing table)` to the table, creating it on first use.
+
+    The lock lets readers go on but makes concurrent writers wait, so two runs never hand out
+    the same new keys."""
+    ensure_table(cursor, table)
+    cursor.execute(f"LOCK TABLE {table.qualified} IN SHARE ROW EXCLUSIVE MODE")
+    names = ", ".join(map(quote, table.column_names))
     cursor.execute(
-        sql.SQL("ALTER TABLE {} RENAME TO {}").format(
-            sql.Identifier(schema, loading), sql.Identifier(table)
-        )
-    )
-    _add_primary_key(cursor, schema, table, primary_key)
-    return columns
-
-
-def delete_rows(
-    cursor: PgCursor, schema: str, table: str, where: sql.Composable, needs: Sequence[str] = ()
-) -> int:
-    """Delete the rows of a slice (e.g. one day); nothing when the table does not exist yet.
-
-    `needs` names the columns the condition uses: a table without them was built by something
-    else (or an older, unpartitioned layout) and is reported rather than half-updated.
-    """
-    existing = {column.name for column in table_columns(cursor, schema, table)}
-    if not existing:
-        return 0
-    missing = [name for name in needs if name not in existing]
-    if missing:
-        raise ValueError(
-            f"{schema}.{table} has no column(s) {', '.join(missing)} to replace a partition by; "
-            f"it has another layout (an unpartitioned table?). Drop it and re-run to rebuild it."
-        )
-    cursor.execute(
-        sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(schema, table), where)
+        f"INSERT INTO {table.qualified} ({names}) "
+        f"SELECT {_casts(table)} FROM ({select(table.qualified)}) AS q"
     )
     return cursor.rowcount
 
 
-def append_rows(
-    cursor: PgCursor, schema: str, table: str, frame: pd.DataFrame, primary_key: Sequence[str] = ()
-) -> list[Column]:
-    """Add the frame's rows to the table, creating it on first use; the columns must match."""
-    arrow_table = to_arrow(frame)
-    columns, _ = _existing_or_created(cursor, schema, table, arrow_table, primary_key)
-    copy_into(cursor, schema, table, arrow_table)
-    return columns
+def ensure_table(cursor: PgCursor, table: Table) -> None:
+    """Create the (unpartitioned) table with its keys unless it exists."""
+    ensure_schema(cursor, table.schema)
+    if not table_exists(cursor, table.schema, table.name):
+        cursor.execute(_create(table, table.name))
+        _add_keys(cursor, table, table.name)
 
 
-def upsert_rows(
-    cursor: PgCursor,
-    schema: str,
-    table: str,
-    frame: pd.DataFrame,
-    key: Sequence[str],
-    primary_key: Sequence[str] = (),
-) -> list[Column]:
-    """Insert the frame's rows, or update the row with the same `key`; other rows stay.
+def ensure_schema(cursor: PgCursor, schema: str) -> None:
+    cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+    if cursor.fetchone():
+        return
+    # Parallel writers may create the same schema at once; IF NOT EXISTS does not guard
+    # against that race, so the loser rolls back to a savepoint and goes on.
+    cursor.execute("SAVEPOINT create_schema")
+    try:
+        cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+    except errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT create_schema")
+    cursor.execute("RELEASE SAVEPOINT create_schema")
 
-    A new table gets `primary_key` and a unique constraint on `key`, which the upsert needs.
-    """
-    if not key:
-        raise ValueError(f"An upsert into {schema}.{table} needs a key")
-    arrow_table = to_arrow(frame)
-    columns, created = _existing_or_created(cursor, schema, table, arrow_table, primary_key or key)
-    if created and primary_key and list(key) != list(primary_key):
+
+def table_exists(cursor: PgCursor, schema: str, name: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{quote(schema)}.{quote(name)}",))
+    return cursor.fetchone()[0]
+
+
+def partition_name(table: Table, day: dt.date) -> str:
+    return f"{table.name}_p{day:%Y%m%d}"
+
+
+def _building_name(name: str) -> str:
+    return f"{name}__building_{uuid.uuid4().hex[:8]}"
+
+
+def _casts(table: Table) -> str:
+    return ", ".join(
+        f"{quote(column.name)}::{column.pg_type} AS {quote(column.name)}" for column in table.columns
+    )
+
+
+def _create_as(
+    cursor: PgCursor, table: Table, name: str, select: str, day: dt.date | None = None
+) -> int:
+    """A new table of the declared shape filled by `select`; returns the row count. NOT NULL
+    and the day's CHECK are declared first, so rows are checked as they are inserted, which
+    costs less than validating the filled table in another pass."""
+    cursor.execute(_create(table, name, day))
+    names = ", ".join(map(quote, table.column_names))
+    cursor.execute(
+        f"INSERT INTO {quote(table.schema)}.{quote(name)} ({names}) "
+        f"SELECT {_casts(table)} FROM ({select}) AS q"
+    )
+    return cursor.rowcount
+
+
+def _create(table: Table, name: str, day: dt.date | None = None) -> str:
+    """The declared columns with their NOT NULLs; for one day of a daily table, that day as the
+    default and a CHECK (which also lets ATTACH PARTITION skip its own scan). Keys come later:
+    `_add_keys`."""
+    parts = []
+    for column in table.columns:
+        definition = f"{quote(column.name)} {column.pg_type}{'' if column.nullable else ' NOT NULL'}"
+        if day is not None and column.name == table.partition_column:
+            definition += f" DEFAULT DATE '{day.isoformat()}'"
+        parts.append(definition)
+    if day is not None:
+        parts.append(
+            f"CONSTRAINT {quote(name + '_day')} "
+            f"CHECK ({quote(table.partition_column)} = DATE '{day.isoformat()}')"
+        )
+    return f"CREATE TABLE {quote(table.schema)}.{quote(name)} ({', '.join(parts)})"
+
+
+def _add_keys(cursor: PgCursor, table: Table, name: str) -> None:
+    """The primary key and unique keys, each index built once over the loaded rows; then
+    ANALYZE, so the next steps plan their joins on real row counts."""
+    target = f"{quote(table.schema)}.{quote(name)}"
+    actions = [
+        f"ADD CONSTRAINT {quote(name + '_pkey')} "
+        f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})"
+    ]
+    for index, columns in enumerate(table.unique):
+        actions.append(
+            f"ADD CONSTRAINT {quote(f'{name}_key{index}')} UNIQUE ({', '.join(map(quote, columns))})"
+        )
+    cursor.execute(f"ALTER TABLE {target} {', '.join(actions)}")
+    cursor.execute(f"ANALYZE {target}")
+
+
+def _rename(cursor: PgCursor, table: Table, old: str, new: str) -> None:
+    """Rename a table and the constraints named after it."""
+    cursor.execute(f"ALTER TABLE {quote(table.schema)}.{quote(old)} RENAME TO {quote(new)}")
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname LIKE %s",
+        (f"{quote(table.schema)}.{quote(new)}", old.replace("_", r"\_") + "%"),
+    )
+    for (constraint,) in cursor.fetchall():
         cursor.execute(
-            sql.SQL("ALTER TABLE {} ADD UNIQUE ({})").format(
-                sql.Identifier(schema, table), sql.SQL(", ").join(map(sql.Identifier, key))
-            )
+            f"ALTER TABLE {quote(table.schema)}.{quote(new)} RENAME CONSTRAINT {quote(constraint)} "
+            f"TO {quote(new + constraint[len(old):])}"
         )
-    incoming = f"{table}__incoming_{uuid.uuid4().hex[:8]}"
+
+
+def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
+    """The partitioned parent of a daily table, created on first use. A table of the same name
+    that is not partitioned (an earlier layout) is converted, its rows kept day by day."""
+    ensure_schema(cursor, table.schema)
     cursor.execute(
-        sql.SQL("CREATE TEMPORARY TABLE {} (LIKE {}) ON COMMIT DROP").format(
-            sql.Identifier(incoming), sql.Identifier(schema, table)
-        )
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        (table.schema, table.name),
     )
-    copy_into(cursor, None, incoming, arrow_table)
-    names = [field.name for field in arrow_table.schema]
-    updates = [name for name in names if name not in key]
-    action = (
-        sql.SQL("DO UPDATE SET {}").format(
-            sql.SQL(", ").join(
-                sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name)) for name in updates
-            )
-        )
-        if updates
-        else sql.SQL("DO NOTHING")
-    )
-    cursor.execute(
-        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) {}").format(
-            sql.Identifier(schema, table),
-            sql.SQL(", ").join(map(sql.Identifier, names)),
-            sql.SQL(", ").join(map(sql.Identifier, names)),
-            sql.Identifier(incoming),
-            sql.SQL(", ").join(map(sql.Identifier, key)),
-            action,
-        )
-    )
-    return columns
-
-
-def copy_into(cursor: PgCursor, schema: str | None, table: str, arrow_table: pa.Table) -> None:
-    """COPY the rows into an existing table, in batches so memory stays bounded."""
-    target = sql.Identifier(schema, table) if schema else sql.Identifier(table)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        target, sql.SQL(", ").join(sql.Identifier(name) for name in arrow_table.column_names)
-    )
-    options = pa_csv.WriteOptions(include_header=False)
-    for batch in arrow_table.to_batches(max_chunksize=COPY_BATCH_ROWS):
-        buffer = io.BytesIO()
-        pa_csv.write_csv(batch, buffer, options)
-        buffer.seek(0)
-        cursor.copy_expert(statement.as_string(cursor), buffer)
-
-
-def _existing_or_created(
-    cursor, schema, table, arrow_table, primary_key
-) -> tuple[list[Column], bool]:
-    """The table's columns (created from the rows on first use) and whether it was created."""
-    wanted = columns_of(arrow_table, not_null=primary_key)
-    existing = table_columns(cursor, schema, table)
-    if not existing:
-        _create(cursor, schema, table, wanted)
-        _add_primary_key(cursor, schema, table, primary_key)
-        return wanted, True
-    have = [(column.name, column.pg_type) for column in existing]
-    want = [(column.name, column.pg_type) for column in wanted]
-    if sorted(have) != sorted(want):
-        raise ValueError(
-            f"{schema}.{table} has columns {have}, but the new rows have {want}; a partial write "
-            "cannot change a table's columns: rebuild the table (drop it and re-run every slice)"
-        )
-    return existing, False
-
-
-def _create(cursor: PgCursor, schema: str, table: str, columns: list[Column]) -> None:
-    cursor.execute(
-        sql.SQL("CREATE TABLE {} ({})").format(
-            sql.Identifier(schema, table),
-            sql.SQL(", ").join(
-                sql.SQL("{} {}{}").format(
-                    sql.Identifier(column.name),
-                    sql.SQL(column.pg_type),
-                    sql.SQL("" if column.nullable else " NOT NULL"),
-                )
-                for column in columns
-            ),
-        )
-    )
-
-
-def _add_primary_key(cursor: PgCursor, schema: str, table: str, key: Sequence[str]) -> None:
-    if key:
+    found = cursor.fetchone()
+    if found and found[0] == "p":
+        return
+    legacy = None
+    if found:
+        legacy = _building_name(table.name + "__unpartitioned")
+        cursor.execute(f"ALTER TABLE {table.qualified} RENAME TO {quote(legacy)}")
         cursor.execute(
-            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
-                sql.Identifier(schema, table), sql.SQL(", ").join(map(sql.Identifier, key))
-            )
+            f"ALTER TABLE {quote(table.schema)}.{quote(legacy)} "
+            f"DROP CONSTRAINT IF EXISTS {quote(table.name + '_pkey')}"
         )
+    keys = ", ".join(map(quote, table.primary_key))
+    cursor.execute(
+        _create(table, table.name).removesuffix(")") + f", PRIMARY KEY ({keys})) "
+        f"PARTITION BY LIST ({quote(table.partition_column)})"
+    )
+    if legacy:
+        source = f"{quote(table.schema)}.{quote(legacy)}"
+        cursor.execute(f"SELECT DISTINCT {quote(table.partition_column)} FROM {source}")
+        for (day,) in sorted(cursor.fetchall()):
+            replace_partition_as(
+                cursor, table, day,
+                f"SELECT * FROM {source} WHERE {quote(table.partition_column)} = DATE '{day}'",
+            )  # fmt: skip
+        cursor.execute(f"DROP TABLE {source}")
+
+
+def _exchange_partition(cursor: PgCursor, table: Table, building: str, day: dt.date) -> None:
+    """Put the built table in place of the day's partition (dropping the old one)."""
+    final = partition_name(table, day)
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(table.schema)}.{quote(final)}")
+    _rename(cursor, table, building, final)
+    cursor.execute(
+        f"ALTER TABLE {table.qualified} ATTACH PARTITION {quote(table.schema)}.{quote(final)} "
+        f"FOR VALUES IN (DATE '{day.isoformat()}')"
+    )

@@ -8,7 +8,13 @@ Daily tables (`partition_column` set) are PostgreSQL partitioned tables with one
 from dataclasses import dataclass
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
-from imdb_pipeline.lib.pg_types import Column
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    pg_type: str
+    nullable: bool
 
 
 def _columns(spec: str) -> tuple[Column, ...]:

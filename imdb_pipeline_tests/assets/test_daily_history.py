@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import facts
 from imdb_pipeline_tests.conftest import SAMPLE, admin, query
 from imdb_pipeline_tests.warehouse_state import (
     failure_messages,
@@ -155,21 +155,18 @@ def test_a_failure_in_the_middle_of_a_days_fact_write_keeps_that_days_rows(
 ):
     materialize_all(day=DAY1)
     before = table_fingerprints(warehouse_url)["core.fact_movie_performance"]
-    real_copy_into = pg_tables.copy_into
+    real_select = facts.fact_movie_performance_select
 
-    def copy_then_fail(cursor, schema, table, arrow_table):
-        # The first rows really reach PostgreSQL, then the connection "drops".
-        if table == "fact_movie_performance":
-            real_copy_into(cursor, schema, table, arrow_table.slice(0, 10))
-            raise ConnectionError("connection lost in the middle of the load")
-        real_copy_into(cursor, schema, table, arrow_table)
+    def select_then_fail(*arguments, **options):
+        # The first rows are really written into the day's new table, then one row fails.
+        return f"SELECT * FROM ({real_select(*arguments, **options)}) AS f WHERE 1 / (f.movie_key % 40) > 0"
 
-    monkeypatch.setattr(pg_tables, "copy_into", copy_then_fail)
+    monkeypatch.setattr(facts, "fact_movie_performance_select", select_then_fail)
 
     result = materialize_all(day=DAY1, raise_on_error=False)
 
     assert not result.success
-    assert "connection lost" in failure_messages(result)
+    assert "division by zero" in failure_messages(result)
     assert table_fingerprints(warehouse_url)["core.fact_movie_performance"] == before
 
 

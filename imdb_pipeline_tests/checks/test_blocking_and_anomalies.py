@@ -122,21 +122,26 @@ def test_a_damaged_raw_snapshot_fails_its_check(
 
 
 def test_a_changed_column_type_is_reported_as_schema_drift(warehouse_url):
-    import pandas as pd
-
-    from imdb_pipeline.io_managers.postgres import PostgresPandasIOManager
+    from imdb_pipeline.assets.warehouse_table import table_spec, written
+    from imdb_pipeline.lib import pg_tables
+    from imdb_pipeline.lib.warehouse_tables import Column, Table
     from imdb_pipeline.resources.warehouse import WarehouseResource
 
-    frames = iter([pd.DataFrame({"votes": pd.array([1], dtype="Int64")}),
-                   pd.DataFrame({"votes": ["one"]})])  # fmt: skip
+    # The same table declared with votes as a number, then (a careless change) as text.
+    declarations = iter(
+        Table("core", "drifting", (Column("votes", type_, False),), primary_key=("votes",))
+        for type_ in ("bigint", "text")
+    )
 
-    @dg.asset(key_prefix="core")
-    def drifting() -> pd.DataFrame:
-        return next(frames)
+    @dg.multi_asset(specs=[table_spec(Table("core", "drifting", (), ()), "Votes, drifting.")])
+    def drifting(warehouse: WarehouseResource):
+        table = next(declarations)
+        with warehouse.build_transaction() as cursor:
+            rows = pg_tables.replace_table_as(cursor, table, "SELECT 1 AS votes")
+            yield dg.MaterializeResult(metadata=written(cursor, table, rows))
 
     [schema_check] = dg.build_column_schema_change_checks(assets=[drifting])
-    warehouse = WarehouseResource()
-    resources = {"warehouse": warehouse, "io_manager": PostgresPandasIOManager(warehouse=warehouse)}
+    resources = {"warehouse": WarehouseResource()}
     instance = dg.DagsterInstance.ephemeral()
     first = dg.materialize([drifting, schema_check], resources=resources, instance=instance)
     second = dg.materialize([drifting, schema_check], resources=resources, instance=instance)

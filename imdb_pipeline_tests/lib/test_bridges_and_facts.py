@@ -1,103 +1,129 @@
-"""Bridge tables, the performance fact and IMDb's weighted rating, one slice per day."""
+"""Bridge tables, the performance fact and IMDb's weighted rating, one slice per day, in SQL."""
 
 import datetime as dt
 
-import pandas as pd
+import psycopg2
 import pytest
 
-from imdb_pipeline.lib.bridges import bridge_movie_actor, bridge_movie_genre
-from imdb_pipeline.lib.dimensions import list_item_history, new_named_rows
-from imdb_pipeline.lib.facts import COLUMNS as FACT_COLUMNS
-from imdb_pipeline.lib.facts import fact_movie_performance, mean_rating, weighted_rating
-from imdb_pipeline.lib.movie_versions import movie_versions, versions_on
-from imdb_pipeline.lib.snapshots import DATE_DTYPE
+from imdb_pipeline.lib import dimensions, facts
+from imdb_pipeline.lib.bridges import (
+    bridge_movie_actor_select,
+    bridge_movie_genre_select,
+    unresolved_actor_links_select,
+    unresolved_genre_links_select,
+)
+from imdb_pipeline.lib.facts import (
+    fact_movie_performance_select,
+    key_measures_select,
+    mean_rating_select,
+    round_half_up_sql,
+    unresolved_message,
+    unresolved_movies_select,
+    weighted_rating_sql,
+)
+from imdb_pipeline.lib.movie_versions import dim_movies_select
+from imdb_pipeline.lib.warehouse_tables import (
+    BRIDGE_MOVIE_ACTOR,
+    BRIDGE_MOVIE_GENRE,
+    DIM_ACTORS,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+    DIM_MOVIES,
+    FACT_MOVIE_PERFORMANCE,
+)
+from imdb_pipeline_tests.lib.sql_fixtures import (
+    D1,
+    D2,
+    STAGED,
+    declared_columns,
+    execute,
+    fetch,
+    insert,
+    load,
+    output_columns,
+    stage,
+)
 
-D1, D2 = dt.date(2024, 1, 1), dt.date(2024, 1, 2)
+MOVIES, GENRES = DIM_MOVIES.qualified, DIM_GENRES.qualified
+ACTORS, DIRECTORS = DIM_ACTORS.qualified, DIM_DIRECTORS.qualified
+FACT = FACT_MOVIE_PERFORMANCE.qualified
 
 
-def staged_movies(day: dt.date = D1) -> pd.DataFrame:
+def staged_movies(day: dt.date = D1, **changes) -> list[dict]:
     """One day of stg_movies: tt1 (R=9, v=75000) and tt2 (R=5, v=25000), so C = 7."""
-    return pd.DataFrame({
-        "snapshot_date": pd.array([day, day], dtype=DATE_DTYPE),
-        "movie_id": pd.array(["tt1", "tt2"], dtype="string"),
-        "title": pd.array(["A", "B"], dtype="string"),
-        "year": pd.array([2000, 2001], dtype="Int32"),
-        "certificate": pd.array(["R", "PG"], dtype="string"),
-        "runtime_minutes": pd.array([100, 130], dtype="Int32"),
-        "genre": pd.array(["Drama, Crime", "Crime"], dtype="string"),
-        "rating": pd.array([9.0, 5.0], dtype="Float64"),
-        "metascore": pd.array([80, None], dtype="Int32"),
-        "description": pd.array(["a", "b"], dtype="string"),
-        "director": pd.array(["Zed", "Amy"], dtype="string"),
-        "stars": pd.array(["Pat, Quinn, Ray", "Quinn"], dtype="string"),
-        "votes": pd.array([75000, 25000], dtype="Int64"),
-        "gross_millions": pd.array([None, 10.0], dtype="Float64"),
-    })  # fmt: skip
+    tt1 = {"snapshot_date": day, "movie_id": "tt1", "title": "A", "year": 2000,
+           "certificate": "R", "runtime_minutes": 100, "genre": "Drama, Crime", "rating": 9.0,
+           "metascore": 80, "description": "a", "director": "Zed", "stars": "Pat, Quinn, Ray",
+           "votes": 75000, "gross_millions": None}  # fmt: skip
+    tt2 = {"snapshot_date": day, "movie_id": "tt2", "title": "B", "year": 2001,
+           "certificate": "PG", "runtime_minutes": 130, "genre": "Crime", "rating": 5.0,
+           "metascore": None, "description": "b", "director": "Amy", "stars": "Quinn",
+           "votes": 25000, "gross_millions": 10.0}  # fmt: skip
+    return [{**movie, **changes.get(movie["movie_id"], {})} for movie in (tt1, tt2)]
 
 
-def star_schema(history: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The dimensions as core.py derives them from the staging history."""
-    genres = list_item_history(history, "genre", "item")
-    actors = list_item_history(history, "stars", "item")
-    return {
-        "dim_movies": movie_versions(history, None),
-        "dim_directors": new_named_rows(history, "director", None, "director_key", "director_name"),
-        "dim_genres": new_named_rows(genres, "item", None, "genre_key", "genre_name"),
-        "dim_actors": new_named_rows(actors, "item", None, "actor_key", "actor_name"),
-    }
+def build_dimensions(url: str) -> None:
+    """The dimensions as the core layer derives them from the whole staging history."""
+    load(url, DIM_MOVIES, dim_movies_select(STAGED, None))
+    for table, select in ((DIM_DIRECTORS, dimensions.new_directors_select),
+                          (DIM_GENRES, dimensions.new_genres_select),
+                          (DIM_ACTORS, dimensions.new_actors_select)):  # fmt: skip
+        insert(url, table, select(STAGED, table.qualified))
 
 
 @pytest.fixture
-def model():
+def url(warehouse_url) -> str:
     # Keys: movies tt1=1, tt2=2; directors Amy=1, Zed=2 (same day: by name);
     # genres Crime=1, Drama=2; actors Pat=1, Quinn=2, Ray=3.
-    movies = staged_movies()
-    schema = star_schema(movies)
-    return {"movies": movies, "keys": versions_on(schema["dim_movies"], D1), **schema}
+    stage(warehouse_url, staged_movies())
+    build_dimensions(warehouse_url)
+    return warehouse_url
 
 
-def dates(day: dt.date, count: int) -> pd.Series:
-    return pd.Series(pd.array([day] * count, dtype=DATE_DTYPE), name="snapshot_date")
+def slice_rows(url: str, select: str) -> list[list]:
+    """The slice's rows by movie_key, then its next columns (NULLs last)."""
+    return sorted(fetch(url, select), key=lambda row: [(v is None, v or 0) for v in row[1:4]])
 
 
-def test_bridge_movie_genre_links_every_genre_by_key_on_the_day(model):
-    bridge = bridge_movie_genre(model["movies"], model["keys"], model["dim_genres"], D1)
-
-    expected = pd.DataFrame({
-        "snapshot_date": dates(D1, 3),
-        "movie_key": pd.array([1, 1, 2], dtype="Int64"),
-        "genre_key": pd.array([1, 2, 1], dtype="Int64"),
-    })  # fmt: skip
-    pd.testing.assert_frame_equal(bridge, expected)
+def genres_on(url, day=D1):
+    return slice_rows(url, bridge_movie_genre_select(STAGED, MOVIES, GENRES, day))
 
 
-def test_bridge_movie_actor_keeps_billing_order_on_the_day(model):
-    bridge = bridge_movie_actor(model["movies"], model["keys"], model["dim_actors"], D1)
-
-    expected = pd.DataFrame({
-        "snapshot_date": dates(D1, 4),
-        "movie_key": pd.array([1, 1, 1, 2], dtype="Int64"),
-        "actor_key": pd.array([1, 2, 3, 2], dtype="Int64"),
-        "billing_order": pd.array([1, 2, 3, 1], dtype="Int32"),
-    })  # fmt: skip
-    pd.testing.assert_frame_equal(bridge, expected)
+def actors_on(url, day=D1):
+    return slice_rows(url, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, day))
 
 
-def test_billing_order_follows_the_list_not_the_actor_key(model):
-    movies = model["movies"].assign(stars=pd.array(["Ray, Pat", "Quinn"], dtype="string"))
-
-    bridge = bridge_movie_actor(movies, model["keys"], model["dim_actors"], D1)
-
-    assert bridge[["movie_key", "actor_key", "billing_order"]].values.tolist() == [
-        [1, 3, 1], [1, 1, 2], [2, 2, 1]
-    ]  # fmt: skip
+def fact_on(url, day=D1, **options):
+    return slice_rows(url, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, day, **options))
 
 
-def test_snapshot_date_is_the_given_day_not_the_staged_one(model):
-    # The partition's day is what the slice is stored under.
-    bridge = bridge_movie_genre(model["movies"], model["keys"], model["dim_genres"], D2)
-    assert list(bridge.columns)[0] == "snapshot_date"
-    assert bridge["snapshot_date"].tolist() == [D2, D2, D2]
+def test_bridge_movie_genre_links_every_genre_by_key_on_the_day(url):
+    assert genres_on(url) == [[D1, 1, 1], [D1, 1, 2], [D1, 2, 1]]
+
+
+def test_bridge_movie_actor_keeps_billing_order_on_the_day(url):
+    assert actors_on(url) == [[D1, 1, 1, 1], [D1, 1, 2, 2], [D1, 1, 3, 3], [D1, 2, 2, 1]]
+
+
+def test_billing_order_follows_the_list_not_the_actor_key(url):
+    execute(url, f"UPDATE {STAGED} SET stars = 'Ray, Pat' WHERE movie_id = 'tt1'")
+    assert [row[1:] for row in actors_on(url)] == [[1, 1, 2], [1, 3, 1], [2, 2, 1]]
+
+
+def test_a_slice_holds_only_its_own_days_movies_under_that_day(url):
+    stage(url, staged_movies(D2, tt1={"genre": "Drama"}))
+    assert genres_on(url, D2) == [[D2, 1, 2], [D2, 2, 1]]
+    assert genres_on(url, D1) == [[D1, 1, 1], [D1, 1, 2], [D1, 2, 1]]
+
+
+def test_slices_give_the_declared_columns_and_types(url):
+    for table, select in (
+        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1)),
+        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1)),
+        (FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1)),
+    ):
+        assert output_columns(url, select) == declared_columns(table)
+    assert facts.COLUMNS == list(FACT_MOVIE_PERFORMANCE.column_names)
 
 
 @pytest.mark.parametrize(("rating", "votes", "m", "c", "expected"), [
@@ -106,100 +132,148 @@ def test_snapshot_date_is_the_given_day_not_the_staged_one(model):
     (8.0, 0, 25000, 6.0, 6.0),          # no votes: the prior only
     (8.0, 10000, 20000, 5.0, 6.0),      # 1/3 * 8 + 2/3 * 5
     (7.0, 1000, 2000, 8.0, 7.667),      # 7/3 + 16/3 = 23/3, rounded to 3 decimals
+    (8.0, None, 25000, 6.0, None),      # unknown votes: unknown weighted rating
+    (8.0, 0, 0, 6.0, None),             # no weight at all: unknown, not a division error
 ])  # fmt: skip
-def test_weighted_rating_formula(rating, votes, m, c, expected):
-    result = weighted_rating(pd.Series([rating]), pd.Series([votes]), m, c)
-    assert result.tolist() == [expected]
+def test_weighted_rating_formula(warehouse_url, rating, votes, m, c, expected):
+    votes_sql = "NULL::bigint" if votes is None else f"{votes}::bigint"
+    expression = weighted_rating_sql(f"float8 '{rating}'", votes_sql, m, f"float8 '{c}'")
+    assert fetch(warehouse_url, f"SELECT {expression}") == [[expected]]
 
 
-def test_mean_rating_is_the_days_mean_and_zero_for_an_empty_day():
-    assert mean_rating(staged_movies()) == 7.0
-    assert mean_rating(staged_movies().iloc[:0]) == 0.0
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    ("8.725", 2, 8.73), ("-8.725", 2, -8.73), ("2.5", 0, 3.0), ("0.0005", 3, 0.001),
+    ("7.66666", 3, 7.667), ("0", 3, 0.0),
+])  # fmt: skip
+def test_rounding_takes_halves_away_from_zero(warehouse_url, value, decimals, expected):
+    expression = round_half_up_sql(f"float8 '{value}'", decimals)
+    assert fetch(warehouse_url, f"SELECT {expression}") == [[expected]]
 
 
-def test_fact_has_the_day_keys_measures_and_weighted_rating(model):
-    fact = fact_movie_performance(model["movies"], model["keys"], model["dim_directors"], D1)
-
-    expected = pd.DataFrame({
-        "snapshot_date": dates(D1, 2),
-        "movie_key": pd.array([1, 2], dtype="Int64"),
-        "director_key": pd.array([2, 1], dtype="Int64"),  # Amy=1, Zed=2
-        "rating": pd.array([9.0, 5.0], dtype="Float64"),
-        "metascore": pd.array([80, None], dtype="Int32"),
-        "votes": pd.array([75000, 25000], dtype="Int64"),
-        "gross_millions": pd.array([None, 10.0], dtype="Float64"),
-        "weighted_rating": pd.array([8.5, 6.0], dtype="Float64"),
-    })  # fmt: skip
-    pd.testing.assert_frame_equal(fact, expected)
-    assert list(fact.columns) == FACT_COLUMNS
+def test_mean_rating_is_the_days_mean_and_zero_for_an_empty_day(url):
+    assert fetch(url, mean_rating_select(STAGED, D1)) == [[7.0]]
+    assert fetch(url, mean_rating_select(STAGED, D2)) == [[0.0]]
 
 
-def test_fact_uses_the_given_minimum_votes(model):
+def test_fact_has_the_day_keys_measures_and_weighted_rating(url):
+    assert fact_on(url) == [
+        [D1, 1, 2, 9.0, 80, 75000, None, 8.5],  # Amy=1, Zed=2
+        [D1, 2, 1, 5.0, None, 25000, 10.0, 6.0],
+    ]
+
+
+def test_fact_uses_the_given_minimum_votes(url):
     # m = 75000: tt1 weight 1/2 -> 8.0; tt2 weight 1/4 -> 6.5
-    fact = fact_movie_performance(
-        model["movies"], model["keys"], model["dim_directors"], D1, minimum_votes=75000
-    )
-    assert fact["weighted_rating"].tolist() == [8.0, 6.5]
+    assert [row[-1] for row in fact_on(url, minimum_votes=75000)] == [8.0, 6.5]
 
 
-def test_fact_takes_movie_keys_from_the_given_mapping(model):
-    keys = model["keys"].assign(movie_key=pd.array([20, 10], dtype="Int64"))  # tt1=20, tt2=10
-    fact = fact_movie_performance(model["movies"], keys, model["dim_directors"], D1)
-    assert fact[["movie_key", "director_key"]].values.tolist() == [[10, 1], [20, 2]]
+def test_fact_takes_movie_keys_from_dim_movies(url):
+    execute(url, f"UPDATE {MOVIES} SET movie_key = 30 - 10 * movie_key")  # tt1=20, tt2=10
+    assert [row[1:3] for row in fact_on(url)] == [[10, 1], [20, 2]]
 
 
-def test_day_slices_are_keyed_to_the_movie_version_valid_that_day():
+def test_day_slices_are_keyed_to_the_movie_version_valid_that_day(warehouse_url):
     # tt1 is retitled on day 2: versions tt1@D1=1, tt2@D1=2, tt1@D2=3.
-    day_2 = staged_movies(D2).assign(title=pd.array(["A II", "B"], dtype="string"))
-    schema = star_schema(pd.concat([staged_movies(D1), day_2], ignore_index=True))
+    url = warehouse_url
+    stage(url, staged_movies(D1) + staged_movies(D2, tt1={"title": "A II"}))
+    build_dimensions(url)
 
-    def fact_on(day, movies):
-        keys = versions_on(schema["dim_movies"], day)
-        return fact_movie_performance(movies, keys, schema["dim_directors"], day)
+    assert [row[1::6] for row in fact_on(url, D1)] == [[1, 8.5], [2, 6.0]]
+    assert [row[1::6] for row in fact_on(url, D2)] == [[2, 6.0], [3, 8.5]]
+    assert genres_on(url, D2) == [[D2, 2, 1], [D2, 3, 1], [D2, 3, 2]]
 
-    assert fact_on(D1, staged_movies(D1))[["movie_key", "weighted_rating"]].values.tolist() == [
-        [1, 8.5], [2, 6.0]
-    ]  # fmt: skip
-    assert fact_on(D2, day_2)[["movie_key", "weighted_rating"]].values.tolist() == [
-        [2, 6.0], [3, 8.5]
-    ]  # fmt: skip
-    genre_d2 = bridge_movie_genre(
-        day_2, versions_on(schema["dim_movies"], D2), schema["dim_genres"], D2
+
+def test_a_day_without_movies_gives_empty_slices(url):
+    assert genres_on(url, D2) == actors_on(url, D2) == fact_on(url, D2) == []
+
+
+def test_slices_load_into_the_declared_tables(url):
+    for table, select in (
+        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1)),
+        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1)),
+        (FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1)),
+    ):
+        load(url, table, select)
+    assert fetch(url, f"SELECT count(*) FROM {BRIDGE_MOVIE_ACTOR.qualified}") == [[4]]
+
+
+def test_key_measures_of_a_day_and_of_an_empty_day(url):
+    load(url, FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1))
+    assert facts.KEY_MEASURES == ("avg_rating", "total_votes", "total_gross_millions")
+    assert fetch(url, key_measures_select(FACT, D1)) == [[7.0, 100000.0, 10.0]]
+    assert fetch(url, key_measures_select(FACT, D2)) == [[0.0, 0.0, 0.0]]
+
+
+def test_key_measures_round_half_up(url):
+    execute(url, f"UPDATE {STAGED} SET rating = 7.00005, gross_millions = 0.005")
+    load(url, FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1))
+    assert fetch(url, key_measures_select(FACT, D1)) == [[7.0001, 100000.0, 0.01]]
+
+
+# Keys that do not resolve: a NULL key (refused on load) and a clear message, never a lost row.
+
+
+def unresolved(url: str, select: str) -> str | None:
+    return unresolved_message(fetch(url, select))
+
+
+def test_the_message_can_name_the_kind_of_row():
+    rows = [("dim_movies version valid that day", "movie_id", 2, ["tt1", "tt2"])]
+    assert unresolved_message(rows, "movie") == (
+        "2 movie(s) found no dim_movies version valid that day, e.g. movie_id tt1, tt2"
     )
-    assert genre_d2.values.tolist() == [[D2, 2, 1], [D2, 3, 1], [D2, 3, 2]]
 
 
-def test_empty_day_gives_empty_slices_with_a_date_typed_snapshot_date(model):
-    empty = model["movies"].iloc[:0]
-
-    genre = bridge_movie_genre(empty, model["keys"], model["dim_genres"], D1)
-    actor = bridge_movie_actor(empty, model["keys"], model["dim_actors"], D1)
-    fact = fact_movie_performance(empty, model["keys"], model["dim_directors"], D1)
-
-    assert list(genre.columns) == ["snapshot_date", "movie_key", "genre_key"]
-    assert list(actor.columns) == ["snapshot_date", "movie_key", "actor_key", "billing_order"]
-    assert list(fact.columns) == FACT_COLUMNS
-    for table in (genre, actor, fact):
-        assert len(table) == 0
-        assert table["snapshot_date"].dtype == DATE_DTYPE
+def test_everything_resolves_on_a_consistent_day(url):
+    assert unresolved(url, unresolved_movies_select(STAGED, MOVIES, DIRECTORS, D1)) is None
+    assert unresolved(url, unresolved_genre_links_select(STAGED, MOVIES, GENRES, D1)) is None
+    assert unresolved(url, unresolved_actor_links_select(STAGED, MOVIES, ACTORS, D1)) is None
 
 
-def test_a_movie_without_a_valid_version_fails_instead_of_vanishing():
-    import datetime as dt
+def test_a_movie_without_a_valid_version_fails_instead_of_vanishing(url):
+    execute(url, f"DELETE FROM {MOVIES} WHERE movie_id = 'tt2'")
 
-    import pandas as pd
+    assert fact_on(url)[1][:3] == [D1, None, 1]
+    with pytest.raises(psycopg2.errors.NotNullViolation):
+        load(url, FACT_MOVIE_PERFORMANCE,
+             fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1))  # fmt: skip
+    assert unresolved(url, unresolved_movies_select(STAGED, MOVIES, DIRECTORS, D1)) == (
+        "1 row(s) found no dim_movies version valid that day, e.g. movie_id tt2"
+    )
 
-    from imdb_pipeline.lib.facts import fact_movie_performance
-    from imdb_pipeline.lib.snapshots import with_snapshot_date
 
-    day = dt.date(2024, 1, 1)
-    movies = with_snapshot_date(
-        pd.DataFrame({"movie_id": ["tt1", "tt2"], "director": ["D", "D"],
-                      "rating": [8.0, 7.0], "metascore": [None, None], "votes": [10, 20],
-                      "gross_millions": [None, None]}),
-        day,
-    )  # fmt: skip
-    keys = pd.DataFrame({"movie_id": ["tt1"], "movie_key": pd.array([1], dtype="Int64")})
-    directors = pd.DataFrame({"director_key": [1], "director_name": ["D"]})
-    with pytest.raises(ValueError, match="1 row\\(s\\) found no dim_movies version valid that day, e.g. movie_id tt2"):
-        fact_movie_performance(movies, keys, directors, day)
+def test_bridges_name_the_movies_and_items_they_could_not_key(url):
+    execute(url, f"DELETE FROM {MOVIES} WHERE movie_id = 'tt1'",
+            f"DELETE FROM {ACTORS} WHERE actor_name IN ('Quinn', 'Ray')",
+            f"DELETE FROM {GENRES} WHERE genre_name = 'Drama'")  # fmt: skip
+
+    assert [row[1:] for row in actors_on(url)] == [
+        [2, None, 1], [None, 1, 1], [None, None, 2], [None, None, 3]
+    ]  # fmt: skip
+    assert unresolved(url, unresolved_actor_links_select(STAGED, MOVIES, ACTORS, D1)) == (
+        "3 row(s) found no dim_movies version valid that day, e.g. movie_id tt1; "
+        "3 row(s) found no row in the actor dimension, e.g. actor_name Quinn, Ray"
+    )
+    assert unresolved(url, unresolved_genre_links_select(STAGED, MOVIES, GENRES, D1)) == (
+        "2 row(s) found no dim_movies version valid that day, e.g. movie_id tt1; "
+        "1 row(s) found no row in the genre dimension, e.g. genre_name Drama"
+    )
+
+
+def test_unknown_directors_are_named_null_included_and_at_most_five(url):
+    stage(url, [{"snapshot_date": D1, "movie_id": f"tt{n}", "director": name}
+                for n, name in enumerate(["G", "F", None, "E", "D", "C", "B", "A"], start=3)])
+    load(url, DIM_MOVIES, dim_movies_select(STAGED, MOVIES))
+
+    assert unresolved(url, unresolved_movies_select(STAGED, MOVIES, DIRECTORS, D1)) == (
+        "8 row(s) found no dim_directors row, e.g. director A, B, C, D, E"
+    )
+    execute(url, f"DELETE FROM {STAGED} WHERE director IS DISTINCT FROM 'Zed' AND movie_id <> 'tt5'"
+                 " AND movie_id <> 'tt2'")  # fmt: skip
+    assert unresolved(url, unresolved_movies_select(STAGED, MOVIES, DIRECTORS, D1)) == (
+        "1 row(s) found no dim_directors row, e.g. director NULL"
+    )
+
+
+def test_unresolved_message_of_no_rows_is_none():
+    assert unresolved_message([]) is None

@@ -1,205 +1,212 @@
-"""Surrogate keys, name dimensions (SCD type 1) and runtime buckets."""
+"""Name dimensions (SCD type 1), surrogate keys and runtime buckets, built by SQL."""
 
-import datetime as dt
-
-import pandas as pd
 import pytest
 
 from imdb_pipeline.lib.dimensions import (
-    assign_keys,
-    first_appearances,
-    list_item_history,
-    new_named_rows,
-    runtime_bucket,
+    list_items_sql,
+    new_actors_select,
+    new_directors_select,
+    new_genres_select,
+    runtime_bucket_sql,
+)
+from imdb_pipeline.lib.movie_versions import dim_movies_select
+from imdb_pipeline.lib.warehouse_tables import (
+    DIM_ACTORS,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+    DIM_MOVIES,
+)
+from imdb_pipeline_tests.lib.sql_fixtures import (
+    D1,
+    D2,
+    D3,
+    STAGED,
+    declared_columns,
+    execute,
+    fetch,
+    insert,
+    load,
+    output_columns,
+    rows,
+    stage,
 )
 
-D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)
+
+@pytest.fixture
+def url(warehouse_url) -> str:
+    return warehouse_url
 
 
-def name_history(*rows: tuple[dt.date, str | None]) -> pd.DataFrame:
-    """(snapshot_date, item) rows, as core.py hands them to new_named_rows."""
-    return pd.DataFrame({
-        "snapshot_date": [day for day, _ in rows],
-        "item": pd.array([name for _, name in rows], dtype="string"),
-    })  # fmt: skip
+def directors_on(url: str, *appearances: tuple) -> None:
+    """Stage one movie per (day, director) appearance."""
+    stage(url, [
+        {"snapshot_date": day, "movie_id": f"tt{number}", "director": name}
+        for number, (day, name) in enumerate(appearances)
+    ])  # fmt: skip
 
 
-def directors(pairs: list[tuple[int, str]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "director_key": pd.array([key for key, _ in pairs], dtype="Int64"),
-        "director_name": pd.array([name for _, name in pairs], dtype="string"),
-    })  # fmt: skip
+def new_directors(url: str, existing: bool = True) -> list[list]:
+    """The rows new_directors_select would add to dim_directors (None: no dimension yet)."""
+    select = new_directors_select(STAGED, DIM_DIRECTORS.qualified if existing else None)
+    return fetch(url, f"SELECT * FROM ({select}) q ORDER BY 1")
 
 
-def new_directors(history: pd.DataFrame, existing: pd.DataFrame | None) -> pd.DataFrame:
-    return new_named_rows(history, "item", existing, "director_key", "director_name")
+def upsert_directors(url: str) -> None:
+    """What the loader does each run: add the new names to the dimension."""
+    insert(url, DIM_DIRECTORS, new_directors_select(STAGED, DIM_DIRECTORS.qualified))
 
 
-def merged(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    """What the warehouse holds after upserting `new` into `existing`."""
-    return new if existing is None else pd.concat([existing, new], ignore_index=True)
+def directors(url: str) -> list[list]:
+    return rows(url, DIM_DIRECTORS, ["director_key", "director_name"], ["director_key"])
 
 
-# assign_keys
+def dimension(url: str, table, pairs: list[tuple[int, str]]) -> None:
+    key, name = table.column_names
+    stage(url, [{key: k, name: n} for k, n in pairs], table=table)
 
 
-def versions(rows: list[tuple[str, dt.date]], keys: list[int] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "movie_id": pd.array([movie_id for movie_id, _ in rows], dtype="string"),
-        "valid_from": [day for _, day in rows],
-    })  # fmt: skip
-    if keys is not None:
-        frame["movie_key"] = pd.array(keys, dtype="Int64")
-    return frame
+# name dimensions (SCD type 1)
 
 
-def assign_version_keys(candidates, existing) -> pd.DataFrame:
-    return assign_keys(candidates, existing, "movie_key", ["movie_id", "valid_from"])
-
-
-def test_assign_keys_numbers_from_one_in_candidate_order_when_nothing_exists():
-    candidates = versions([("tt9", D1), ("tt1", D1), ("tt5", D2)])
-
-    result = assign_version_keys(candidates, None)
-
-    pd.testing.assert_frame_equal(
-        result, versions([("tt9", D1), ("tt1", D1), ("tt5", D2)], keys=[1, 2, 3])
-    )
-
-
-def test_assign_keys_treats_an_empty_existing_frame_as_nothing_existing():
-    existing = versions([], keys=[])
-    result = assign_version_keys(versions([("tt1", D1)]), existing)
-    assert result["movie_key"].tolist() == [1]
-
-
-def test_assign_keys_keeps_existing_keys_on_the_whole_composite_natural_key():
-    existing = versions([("tt1", D1), ("tt1", D2)], keys=[7, 3])
-    candidates = versions([("tt2", D1), ("tt1", D2), ("tt1", D3), ("tt1", D1)])
-
-    result = assign_version_keys(candidates, existing)
-
-    # (tt2, D1) shares only the day and (tt1, D3) only the movie: both are new.
-    # New keys follow max(existing) = 7, in candidate order.
-    assert result[["movie_id", "valid_from", "movie_key"]].values.tolist() == [
-        ["tt2", D1, 8],
-        ["tt1", D2, 3],
-        ["tt1", D3, 9],
-        ["tt1", D1, 7],
-    ]
-    assert result["movie_key"].dtype == "Int64"
-
-
-def test_assign_keys_keeps_the_other_candidate_columns():
-    candidates = versions([("tt1", D1)]).assign(title=pd.array(["Alpha"], dtype="string"))
-    result = assign_version_keys(candidates, None)
-    assert list(result.columns) == ["movie_id", "valid_from", "title", "movie_key"]
-    assert result["title"].tolist() == ["Alpha"]
-
-
-def test_assign_keys_follows_the_existing_maximum_not_the_row_count():
-    existing = directors([(40, "Nolan"), (2, "Bay")])
-    candidates = pd.DataFrame({"director_name": pd.array(["Lee", "Bay"], dtype="string")})
-
-    result = assign_keys(candidates, existing, "director_key", ["director_name"])
-
-    assert result.values.tolist() == [["Lee", 41], ["Bay", 2]]
-
-
-# first_appearances and list_item_history
-
-
-def test_first_appearances_lists_each_name_once_by_first_day_then_name():
-    history = name_history((D2, "Zoe"), (D1, "Mia"), (D2, "Aaron"), (D1, "Zoe"), (D3, None))
-
-    result = first_appearances(history, "item")
-
-    assert result[["item", "snapshot_date"]].values.tolist() == [
-        ["Mia", D1], ["Zoe", D1], ["Aaron", D2]
-    ]  # fmt: skip
-
-
-def test_list_item_history_gives_every_item_of_every_day():
-    history = pd.DataFrame({
-        "snapshot_date": [D1, D1, D2],
-        "movie_id": pd.array(["tt1", "tt2", "tt1"], dtype="string"),
-        "genre": pd.array(["Drama, Crime", "Crime", "Action"], dtype="string"),
-    })  # fmt: skip
-
-    result = list_item_history(history, "genre", "item")
-
-    assert list(result.columns) == ["snapshot_date", "item"]
-    assert result.values.tolist() == [
-        [D1, "Drama"], [D1, "Crime"], [D1, "Crime"], [D2, "Action"]
-    ]  # fmt: skip
-
-
-# new_named_rows (SCD type 1)
-
-
-def test_first_run_keys_names_by_first_day_then_name():
-    history = name_history((D1, "Zoe"), (D2, "Aaron"), (D2, "Zoe"), (D1, "Mia"))
-
-    result = new_directors(history, None)
-
+def test_first_run_keys_names_by_first_day_then_name(url):
+    directors_on(url, (D1, "Zoe"), (D2, "Aaron"), (D2, "Zoe"), (D1, "Mia"))
     # Day 1: Mia, Zoe (by name); day 2 adds Aaron, even though it sorts first.
-    pd.testing.assert_frame_equal(result, directors([(1, "Mia"), (2, "Zoe"), (3, "Aaron")]))
+    assert new_directors(url, existing=False) == [[1, "Mia"], [2, "Zoe"], [3, "Aaron"]]
 
 
-def test_null_names_are_not_dimension_rows():
-    result = new_directors(name_history((D1, None), (D1, "Zoe")), None)
-    pd.testing.assert_frame_equal(result, directors([(1, "Zoe")]))
+def test_first_appearance_is_the_earliest_day_and_null_names_are_not_rows(url):
+    directors_on(url, (D2, "Zoe"), (D1, "Mia"), (D2, "Aaron"), (D1, "Zoe"), (D3, None))
+    assert new_directors(url, existing=False) == [[1, "Mia"], [2, "Zoe"], [3, "Aaron"]]
 
 
-def test_only_unseen_names_are_returned_with_keys_after_the_existing_maximum():
-    existing = directors([(4, "Zoe"), (9, "Mia")])
-    history = name_history((D1, "Zoe"), (D1, "Mia"), (D2, "Lee"), (D2, "Bo"))
-
-    result = new_directors(history, existing)
-
-    pd.testing.assert_frame_equal(result, directors([(10, "Bo"), (11, "Lee")]))
-
-
-def test_rerun_after_merging_the_result_returns_nothing_new():
-    history = name_history((D1, "Zoe"), (D2, "Aaron"))
-    first = new_directors(history, None)
-
-    again = new_directors(history, merged(None, first))
-
-    pd.testing.assert_frame_equal(again, directors([]))
+def test_names_of_one_day_are_keyed_in_byte_order_whatever_the_collation(url):
+    # A linguistic collation would sort aaron, Bob, Émile, Zoe.
+    directors_on(url, (D1, "aaron"), (D1, "Zoe"), (D1, "Émile"), (D1, "Bob"))
+    assert new_directors(url, existing=False) == [
+        [1, "Bob"], [2, "Zoe"], [3, "aaron"], [4, "Émile"]
+    ]  # fmt: skip
 
 
-def test_names_gone_from_later_days_keep_their_row_and_are_not_returned_again():
-    # Zoe appears on day 1 only; day 2 lists Aaron only.
-    day_1 = new_directors(name_history((D1, "Zoe")), None)
-    dimension = merged(day_1, new_directors(name_history((D1, "Zoe"), (D2, "Aaron")), day_1))
-
-    pd.testing.assert_frame_equal(dimension, directors([(1, "Zoe"), (2, "Aaron")]))
-    third = new_directors(name_history((D1, "Zoe"), (D2, "Aaron"), (D3, "Aaron")), dimension)
-    assert len(third) == 0
+def test_an_empty_dimension_numbers_from_one(url):
+    dimension(url, DIM_DIRECTORS, [])
+    directors_on(url, (D1, "Zoe"))
+    assert new_directors(url) == [[1, "Zoe"]]
 
 
-def test_day_by_day_gives_the_same_keys_as_all_days_at_once():
-    day_1 = [(D1, "Zoe"), (D1, "Mia")]
-    day_2 = [(D2, "Aaron"), (D2, "Zoe"), (D2, "Ben")]
-
-    first = new_directors(name_history(*day_1), None)
-    second = new_directors(name_history(*day_1, *day_2), first)
-    day_by_day = merged(first, second)
-
-    at_once = new_directors(name_history(*day_1, *day_2), None)
-
-    pd.testing.assert_frame_equal(day_by_day, at_once)
-    pd.testing.assert_frame_equal(
-        at_once, directors([(1, "Mia"), (2, "Zoe"), (3, "Aaron"), (4, "Ben")])
-    )
+def test_only_unseen_names_are_returned_with_keys_after_the_existing_maximum(url):
+    dimension(url, DIM_DIRECTORS, [(4, "Zoe"), (9, "Mia")])
+    directors_on(url, (D1, "Zoe"), (D1, "Mia"), (D2, "Lee"), (D2, "Bo"))
+    assert new_directors(url) == [[10, "Bo"], [11, "Lee"]]
 
 
-def test_history_rows_in_any_order_give_the_same_keys():
-    rows = [(D1, "Zoe"), (D2, "Aaron"), (D1, "Mia")]
-    forwards = new_directors(name_history(*rows), None)
-    backwards = new_directors(name_history(*reversed(rows)), None)
-    pd.testing.assert_frame_equal(forwards, backwards)
+def test_keys_follow_the_existing_maximum_not_the_row_count(url):
+    dimension(url, DIM_DIRECTORS, [(40, "Nolan"), (2, "Bay")])
+    directors_on(url, (D1, "Lee"), (D1, "Bay"))
+    assert new_directors(url) == [[41, "Lee"]]
+
+
+def test_rerun_after_adding_the_result_returns_nothing_new(url):
+    directors_on(url, (D1, "Zoe"), (D2, "Aaron"))
+    upsert_directors(url)
+    assert directors(url) == [[1, "Zoe"], [2, "Aaron"]]
+    assert new_directors(url) == []
+
+
+def test_names_gone_from_later_days_keep_their_row_and_are_not_returned_again(url):
+    directors_on(url, (D1, "Zoe"))
+    upsert_directors(url)
+    execute(url, f"INSERT INTO {STAGED} (snapshot_date, movie_id, director) VALUES "
+                 f"('{D2}', 'tt8', 'Aaron'), ('{D3}', 'tt8', 'Aaron')")  # fmt: skip
+    upsert_directors(url)
+
+    assert directors(url) == [[1, "Zoe"], [2, "Aaron"]]
+    assert new_directors(url) == []
+
+
+def test_day_by_day_gives_the_same_keys_as_all_days_at_once(url):
+    directors_on(url, (D1, "Zoe"), (D1, "Mia"))
+    upsert_directors(url)
+    stage(url, [{"snapshot_date": D2, "movie_id": f"tt{n}", "director": name}
+                for n, name in enumerate(["Aaron", "Zoe", "Ben"])])  # fmt: skip
+    upsert_directors(url)
+
+    assert directors(url) == new_directors(url, existing=False)
+    assert directors(url) == [[1, "Mia"], [2, "Zoe"], [3, "Aaron"], [4, "Ben"]]
+
+
+def test_history_rows_in_any_order_give_the_same_keys(url):
+    appearances = [(D1, "Zoe"), (D2, "Aaron"), (D1, "Mia")]
+    forwards = stage(url, [{"snapshot_date": d, "movie_id": f"tt{n}", "director": name}
+                           for n, (d, name) in enumerate(appearances)], name="forwards")
+    backwards = stage(url, [{"snapshot_date": d, "movie_id": f"tt{n}", "director": name}
+                            for n, (d, name) in enumerate(reversed(appearances))], name="backwards")
+
+    def keyed(history: str) -> list[list]:
+        return fetch(url, f"SELECT * FROM ({new_directors_select(history, None)}) q ORDER BY 1")
+
+    assert keyed(forwards) == keyed(backwards) == [[1, "Mia"], [2, "Zoe"], [3, "Aaron"]]
+
+
+def test_genres_and_actors_are_the_items_of_every_list_of_every_day(url):
+    stage(url, [
+        {"snapshot_date": D1, "movie_id": "tt1", "genre": "Drama, Crime", "stars": "Pat, Ann"},
+        {"snapshot_date": D1, "movie_id": "tt2", "genre": "Crime", "stars": None},
+        {"snapshot_date": D2, "movie_id": "tt1", "genre": "Action", "stars": "Pat, Al Bo"},
+    ])  # fmt: skip
+    for table, select in ((DIM_GENRES, new_genres_select), (DIM_ACTORS, new_actors_select)):
+        insert(url, table, select(STAGED, table.qualified))
+
+    assert rows(url, DIM_GENRES, DIM_GENRES.column_names, ["genre_key"]) == [
+        [1, "Crime"], [2, "Drama"], [3, "Action"]
+    ]  # fmt: skip
+    assert rows(url, DIM_ACTORS, DIM_ACTORS.column_names, ["actor_key"]) == [
+        [1, "Ann"], [2, "Pat"], [3, "Al Bo"]
+    ]  # fmt: skip
+
+
+def test_list_items_come_with_their_position_in_the_list(url):
+    stage(url, [
+        {"snapshot_date": D1, "movie_id": "tt1", "genre": "Drama, Crime"},
+        {"snapshot_date": D1, "movie_id": "tt2", "genre": "Crime"},
+        {"snapshot_date": D2, "movie_id": "tt1", "genre": "Action"},
+        {"snapshot_date": D2, "movie_id": "tt3", "genre": None},
+    ])  # fmt: skip
+    select = (f"SELECT s.snapshot_date, s.movie_id, item.name, item.position FROM {STAGED} s "
+              f"{list_items_sql('s', 'genre')} ORDER BY 1, 2, 4")  # fmt: skip
+    assert fetch(url, select) == [
+        [D1, "tt1", "Drama", 1], [D1, "tt1", "Crime", 2], [D1, "tt2", "Crime", 1],
+        [D2, "tt1", "Action", 1],
+    ]  # fmt: skip
+
+
+def test_name_selects_give_the_declared_columns_and_types(url):
+    stage(url, [{"snapshot_date": D1, "movie_id": "tt1"}])
+    for table, select in ((DIM_DIRECTORS, new_directors_select), (DIM_GENRES, new_genres_select),
+                          (DIM_ACTORS, new_actors_select)):  # fmt: skip
+        dimension(url, table, [])
+        for existing in (None, table.qualified):
+            assert output_columns(url, select(STAGED, existing)) == declared_columns(table)
+
+
+# surrogate keys of dim_movies versions
+
+
+def test_movie_keys_are_kept_on_the_whole_composite_natural_key(url):
+    stage(url, [{"snapshot_date": day, "movie_id": "tt1", "title": str(day)} for day in (D1, D2, D3)]
+          + [{"snapshot_date": D1, "movie_id": "tt2", "title": "B"}])  # fmt: skip
+    load(url, DIM_MOVIES, dim_movies_select(STAGED, None))
+    # Keep (tt1, D1) = 7 and (tt1, D2) = 3 only.
+    execute(url, f"DELETE FROM {DIM_MOVIES.qualified} WHERE movie_id = 'tt2' OR valid_from = '{D3}'",
+            f"UPDATE {DIM_MOVIES.qualified} SET movie_key = CASE valid_from WHEN '{D1}' THEN 7 "
+            f"ELSE 3 END")  # fmt: skip
+
+    load(url, DIM_MOVIES, dim_movies_select(STAGED, DIM_MOVIES.qualified))
+
+    # (tt2, D1) shares only the day and (tt1, D3) only the movie: both are new, keyed after
+    # max(existing) = 7 by valid_from.
+    assert rows(url, DIM_MOVIES, ["movie_id", "valid_from", "movie_key"], ["movie_key"]) == [
+        ["tt1", D2, 3], ["tt1", D1, 7], ["tt2", D1, 8], ["tt1", D3, 9]
+    ]  # fmt: skip
 
 
 # runtime buckets
@@ -208,12 +215,8 @@ def test_history_rows_in_any_order_give_the_same_keys():
 @pytest.mark.parametrize(("minutes", "bucket"), [
     (0, "under 90 min"), (89, "under 90 min"), (90, "90-119 min"), (119, "90-119 min"),
     (120, "120-149 min"), (149, "120-149 min"), (150, "150+ min"), (321, "150+ min"),
+    (None, None),
 ])  # fmt: skip
-def test_runtime_bucket_boundaries(minutes, bucket):
-    assert runtime_bucket(pd.Series([minutes], dtype="Int32")).tolist() == [bucket]
-
-
-def test_runtime_bucket_of_unknown_runtime_is_null():
-    result = runtime_bucket(pd.Series([None, 100], dtype="Int32"))
-    assert result.isna().tolist() == [True, False]
-    assert result.tolist()[1] == "90-119 min"
+def test_runtime_bucket_boundaries_and_unknown_runtime(url, minutes, bucket):
+    value = "NULL::integer" if minutes is None else f"{minutes}::integer"
+    assert fetch(url, f"SELECT {runtime_bucket_sql(value)}") == [[bucket]]

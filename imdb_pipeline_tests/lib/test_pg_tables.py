@@ -1,0 +1,196 @@
+"""Building warehouse tables inside a real PostgreSQL: whole tables, day partitions, new rows."""
+
+import datetime as dt
+import threading
+
+import psycopg2
+import pyarrow as pa
+import pytest
+
+from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib.warehouse_tables import Column, Table
+from imdb_pipeline_tests.conftest import query
+
+D1, D2 = dt.date(2024, 3, 1), dt.date(2024, 3, 2)
+WHOLE = Table("core", "things", (Column("id", "bigint", False), Column("name", "text", True)),
+              primary_key=("id",), unique=(("name",),))  # fmt: skip
+DAILY = Table(
+    "core", "daily_things",
+    (Column("snapshot_date", "date", False), Column("id", "bigint", False),
+     Column("name", "text", True), Column("line", "bigint", True)),
+    primary_key=("snapshot_date", "id"), partition_column="snapshot_date",
+)  # fmt: skip
+NASTY_TEXT = ["a,b", 'say "hi"', "tab\there", "new\nline\r\nwindows", "back\\slash", "\\N", "",
+              None, "ünïcødé 🎬 日本", "O'Brien", ",", '"', "NULL", " padded "]  # fmt: skip
+
+
+def run(url: str, action):
+    connection = psycopg2.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            return action(cursor)
+    finally:
+        connection.close()
+
+
+def values(rows: list[tuple], table: Table = WHOLE) -> str:
+    """A SELECT of literal rows with the table's column names."""
+    def literal(value):
+        return "NULL" if value is None else f"DATE '{value}'" if isinstance(value, dt.date) else repr(value)
+
+    return " UNION ALL ".join(
+        "SELECT " + ", ".join(f"{literal(v)} AS {c.name}" for v, c in zip(row, table.columns))
+        for row in rows
+    )
+
+
+def batches(*rows: tuple[int, str | None, int | None], fail_after: int | None = None):
+    for index, (key, name, line) in enumerate(rows):
+        if fail_after is not None and index == fail_after:
+            raise ValueError("the source broke in the middle")
+        yield pa.record_batch({"id": pa.array([key], pa.int64()), "name": pa.array([name], pa.string()),
+                               "line": pa.array([line], pa.int64())})  # fmt: skip
+
+
+def test_whole_table_is_built_typed_keyed_and_replaced(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a"), (2, "b")])))
+    rows = run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(3, "c")])))
+
+    assert rows == 1
+    assert query(warehouse_url, "SELECT id, name FROM core.things") == [(3, "c")]
+    assert query(
+        warehouse_url,
+        "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'core.things'::regclass "
+        "AND contype IN ('p', 'u') ORDER BY 1",
+    ) == [("things_key0", "u"), ("things_pkey", "p")]
+    assert query(
+        warehouse_url, "SELECT format_type(atttypid, atttypmod), attnotnull FROM pg_attribute "
+        "WHERE attrelid = 'core.things'::regclass AND attnum > 0 ORDER BY attnum",
+    ) == [("bigint", True), ("text", False)]  # fmt: skip
+
+
+@pytest.mark.parametrize("select", [
+    "SELECT 1 AS id, 'x' AS name UNION ALL SELECT 1 / 0, 'y'",  # fails while computing rows
+    "SELECT 7 AS id, 'x' AS name UNION ALL SELECT 7, 'y'",  # fails building the primary key
+    "SELECT NULL::bigint AS id, 'x' AS name",  # fails on NOT NULL
+])  # fmt: skip
+def test_a_failed_build_leaves_the_previous_table_and_nothing_else(warehouse_url, select):
+    run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a")])))
+
+    with pytest.raises(psycopg2.Error):
+        run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, select))
+
+    assert query(warehouse_url, "SELECT id, name FROM core.things") == [(1, "a")]
+    assert query(warehouse_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'core'") == [(1,)]
+
+
+def test_a_dependent_view_stops_the_replace_instead_of_being_dropped(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a")])))
+    run(warehouse_url, lambda c: c.execute("CREATE VIEW core.v AS SELECT id FROM core.things"))
+
+    with pytest.raises(psycopg2.errors.DependentObjectsStillExist):
+        run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(2, "b")])))
+
+    assert query(warehouse_url, "SELECT id FROM core.v") == [(1,)]
+
+
+def test_rows_copied_from_arrow_keep_every_character_and_null(warehouse_url):
+    rows = [(i + 1, text, None if i % 3 else i) for i, text in enumerate(NASTY_TEXT)]
+    kept, removed = run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(
+        c, DAILY, D1, batches(*rows)))  # fmt: skip
+
+    assert (kept, removed) == (len(rows), 0)
+    assert query(warehouse_url, "SELECT id, name, line FROM core.daily_things ORDER BY id") == rows
+    assert query(warehouse_url, "SELECT DISTINCT snapshot_date FROM core.daily_things") == [(D1,)]
+
+
+def test_days_are_partitions_and_a_rerun_replaces_only_its_day(warehouse_url):
+    for day, name in ((D1, "first"), (D2, "second"), (D1, "again")):
+        run(warehouse_url, lambda c, day=day, name=name: pg_tables.replace_partition_as(
+            c, DAILY, day, values([(day, 1, name, 10), (day, 2, name, 20)], DAILY)))  # fmt: skip
+
+    assert query(
+        warehouse_url, "SELECT snapshot_date, name, count(*) FROM core.daily_things GROUP BY 1, 2 ORDER BY 1"
+    ) == [(D1, "again", 2), (D2, "second", 2)]  # fmt: skip
+    assert query(
+        warehouse_url, "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'core.daily_things'::regclass ORDER BY 1",
+    ) == [("daily_things_p20240301",), ("daily_things_p20240302",)]  # fmt: skip
+
+
+def test_rows_of_another_day_are_refused_and_the_day_is_kept(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_partition_as(c, DAILY, D1, values([(D1, 1, "a", 1)], DAILY)))
+
+    with pytest.raises(psycopg2.errors.CheckViolation):
+        run(warehouse_url, lambda c: pg_tables.replace_partition_as(
+            c, DAILY, D1, values([(D1, 1, "a", 1), (D2, 2, "b", 2)], DAILY)))  # fmt: skip
+
+    assert query(warehouse_url, "SELECT id FROM core.daily_things") == [(1,)]
+
+
+def test_a_stream_that_breaks_half_way_surfaces_its_error_and_keeps_the_day(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(c, DAILY, D1, batches((1, "old", 1))))
+
+    with pytest.raises(ValueError, match="broke in the middle"):
+        run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(
+            c, DAILY, D1, batches((5, "new", 1), (6, "new", 2), (7, "new", 3), fail_after=2)))  # fmt: skip
+
+    assert query(warehouse_url, "SELECT id, name FROM core.daily_things") == [(1, "old")]
+
+
+def test_repeated_keys_go_to_the_resolver_or_fail_the_load(warehouse_url):
+    def keep_last(cursor, table) -> int:
+        cursor.execute(f"DELETE FROM {table} t WHERE line < (SELECT max(line) FROM {table} u WHERE u.id = t.id)")
+        return cursor.rowcount
+
+    rows = [(1, "first", 1), (2, "b", 2), (1, "last", 3)]
+    assert run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(
+        c, DAILY, D1, batches(*rows), resolve_duplicates=keep_last)) == (2, 1)  # fmt: skip
+    assert query(warehouse_url, "SELECT id, name FROM core.daily_things ORDER BY id") == [
+        (1, "last"), (2, "b")]  # fmt: skip
+
+    with pytest.raises(psycopg2.errors.UniqueViolation):
+        run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(c, DAILY, D2, batches(*rows)))
+
+
+def test_an_unpartitioned_table_of_an_earlier_layout_is_converted_with_its_rows(warehouse_url):
+    run(warehouse_url, lambda c: c.execute(
+        "CREATE SCHEMA core; CREATE TABLE core.daily_things (snapshot_date date NOT NULL, id bigint "
+        "NOT NULL, name text, line bigint, PRIMARY KEY (snapshot_date, id)); INSERT INTO "
+        "core.daily_things VALUES ('2024-03-01', 1, 'kept', 1), ('2024-03-02', 2, 'replaced', 1)"))  # fmt: skip
+
+    run(warehouse_url, lambda c: pg_tables.replace_partition_as(c, DAILY, D2, values([(D2, 3, "new", 1)], DAILY)))
+
+    assert query(warehouse_url, "SELECT snapshot_date, id, name FROM core.daily_things ORDER BY 1") == [
+        (D1, 1, "kept"), (D2, 3, "new")]  # fmt: skip
+    assert query(warehouse_url, "SELECT relkind FROM pg_class WHERE relname = 'daily_things'") == [("p",)]
+
+
+def test_new_rows_are_added_to_a_table_created_on_first_use(warehouse_url):
+    def add(names):
+        return lambda c: pg_tables.insert_rows_as(c, WHOLE, lambda existing: (
+            f"SELECT coalesce((SELECT max(id) FROM {existing}), 0) + row_number() OVER (ORDER BY n) AS id, "
+            f"n AS name FROM unnest(ARRAY{names}) AS n WHERE n NOT IN (SELECT name FROM {existing})"))  # fmt: skip
+
+    assert run(warehouse_url, add(["a", "b"])) == 2
+    assert run(warehouse_url, add(["b", "c"])) == 1
+    assert query(warehouse_url, "SELECT id, name FROM core.things ORDER BY id") == [
+        (1, "a"), (2, "b"), (3, "c")]  # fmt: skip
+
+
+def test_readers_during_a_day_exchange_see_the_old_day_or_the_new_one(warehouse_url):
+    def load(count):
+        return lambda c: pg_tables.replace_partition_as(
+            c, DAILY, D1, f"SELECT DATE '{D1}' AS snapshot_date, g AS id, 'x' AS name, g AS line "
+            f"FROM generate_series(1, {count}) g")  # fmt: skip
+
+    run(warehouse_url, load(1_000))
+    loader = threading.Thread(target=run, args=(warehouse_url, load(300_000)))
+    seen = set()
+    loader.start()
+    while loader.is_alive():
+        seen.add(query(warehouse_url, "SELECT count(*) FROM core.daily_things")[0][0])
+    loader.join()
+    seen.add(query(warehouse_url, "SELECT count(*) FROM core.daily_things")[0][0])
+
+    assert seen == {1_000, 300_000}
