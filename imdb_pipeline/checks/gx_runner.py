@@ -1,17 +1,17 @@
 """Runs a table's rules with Great Expectations 1.x inside PostgreSQL and renders Data Docs.
 
 Expectations execute as SQL in the warehouse (GX's Postgres data source), so a 10M-row table is
-never loaded into memory. Results are stored in a file-backed GX project under the pipeline home,
-and each validation updates its Data Docs site. GX rewrites its files without locks, so every
-use of the project is serialised with a file lock.
+never loaded into memory. Results are stored in a file-backed GX project under the pipeline home
+(see gx_project.py), and each validation updates its Data Docs site.
+
+A validation first asks only whether each expectation holds (GX's BOOLEAN_ONLY result format:
+one aggregate query per table for the column rules, one count per query rule). Only if
+something fails does it validate again with details (counts, sample values) for the steward:
+on clean data no query is spent on samples that would come back empty.
 """
 
 import datetime as dt
-import fcntl
 import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,12 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
+from imdb_pipeline.checks import gx_project
 from imdb_pipeline.checks.rules import Rule, TableSuite
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url
 
 SAMPLE_LIMIT = 20
-# Validation results kept per table: the Data Docs index lists them all and is rebuilt on every
-# validation, so an unbounded history would make each run slower than the last.
-KEPT_RESULTS_PER_TABLE = 30
-DATASOURCE = "warehouse"
-# GX substitutes ${VARIABLE} when it connects: the URL (and any password) never enters its files.
-URL_VARIABLE = "IMDB_GX_WAREHOUSE_URL"
+DETAILED = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_LIMIT}
 
 
 @dataclass
@@ -63,47 +59,60 @@ def validate(
     name: str, suites: list[TableSuite], url: str, project_root: Path, day: dt.date | None
 ) -> list[SuiteOutcome]:
     """Validate the suites on one day of daily tables (`day`) or on whole tables, as one
-    checkpoint (one Data Docs update) named `name`."""
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
+    checkpoint named `name`, then update Data Docs once for all of them."""
+    gx = gx_project.great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
 
-    os.environ[URL_VARIABLE] = sqlalchemy_url(url)
-    with _project_lock(project_root):
-        _prune_old_results(project_root, suites)
+    os.environ[gx_project.URL_VARIABLE] = sqlalchemy_url(url)
+    with gx_project.project_lock(project_root):
+        gx_project.prune_old_results(project_root, suites)
         context = gx.get_context(mode="file", project_root_dir=str(project_root))
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = _data_source(context)
-        definitions, parameters = [], None
+        source = gx_project.data_source(context)
+        definitions = []
         for suite in suites:
-            batch_definition, parameters = _batch(_table_asset(source, suite), suite, day)
-            gx_suite = context.suites.add_or_update(_gx_suite(gx, suite))
+            gx_suite = context.suites.add_or_update(gx_project.expectation_suite(gx, suite))
             definitions.append(
                 context.validation_definitions.add_or_update(
-                    gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite)
+                    gx.ValidationDefinition(
+                        name=suite.name,
+                        data=gx_project.batch_definition(source, suite, day),
+                        suite=gx_suite,
+                    )
                 )
             )
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(
-                name=name,
-                validation_definitions=definitions,
-                actions=[UpdateDataDocsAction(name="update_data_docs")],
-                result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_LIMIT},
-            )
-        )
         try:
-            result = checkpoint.run(batch_parameters=parameters)
+            result = _run_checkpoint(gx, context, name, definitions, {"result_format": "BOOLEAN_ONLY"})
+            if not result.success:
+                result = _run_checkpoint(gx, context, name, definitions, DETAILED)
         finally:
             # GX keeps a pooled SQLAlchemy engine per data source; close it, or every
             # validation in a long-lived process would hold warehouse connections open.
             source.get_execution_engine().close()
             for definition in definitions:
                 definition.data.data_asset.datasource.get_execution_engine().close()
+        # One Data Docs update for the whole checkpoint (GX's action renders once per suite).
+        context.build_data_docs(
+            resource_identifiers=[
+                *result.run_results,
+                *(ExpectationSuiteIdentifier(name=suite.name) for suite in suites),
+            ]
+        )
         docs = [site["site_url"] for site in context.get_docs_sites_urls()]
     by_suite = {
         validation.suite_name: validation for validation in result.run_results.values()
     }
     return [_suite_outcome(suite, by_suite[suite.name], url, day, docs) for suite in suites]
+
+
+def _run_checkpoint(gx, context, name: str, definitions, result_format: dict):
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(name=name, validation_definitions=definitions, result_format=result_format)
+    )
+    return checkpoint.run()
 
 
 def _suite_outcome(suite, validation, url, day, docs) -> SuiteOutcome:
@@ -133,49 +142,6 @@ def latest_day(url: str, suite: TableSuite) -> dt.date | None:
             return cursor.fetchone()[0]
     finally:
         connection.close()
-
-
-def _data_source(context):
-    """The warehouse data source, created once; re-adding it would drop its table assets."""
-    try:
-        return context.data_sources.get(DATASOURCE)
-    except KeyError:
-        return context.data_sources.add_postgres(
-            name=DATASOURCE, connection_string="${" + URL_VARIABLE + "}"
-        )
-
-
-def _table_asset(source, suite: TableSuite):
-    try:
-        return source.get_asset(suite.name)
-    except LookupError:
-        return source.add_table_asset(
-            name=suite.name, table_name=suite.table, schema_name=suite.schema
-        )
-
-
-def _batch(asset, suite: TableSuite, day: dt.date | None):
-    if suite.partition_column:
-        name = f"daily_{suite.partition_column}"
-        try:
-            definition = asset.get_batch_definition(name)
-        except KeyError:
-            definition = asset.add_batch_definition_daily(name=name, column=suite.partition_column)
-        return definition, {"year": day.year, "month": day.month, "day": day.day}
-    try:
-        return asset.get_batch_definition("whole_table"), None
-    except KeyError:
-        return asset.add_batch_definition_whole_table(name="whole_table"), None
-
-
-def _gx_suite(gx, suite: TableSuite):
-    gx_suite = gx.ExpectationSuite(name=suite.name)
-    for rule in suite.rules:
-        for expectation in rule.expectations:
-            kind = getattr(gx.expectations, expectation.kind)
-            meta = {"rule": rule.name, "summary": expectation.summary}
-            gx_suite.add_expectation(kind(**expectation.arguments, meta=meta))
-    return gx_suite
 
 
 def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutcome:
@@ -232,25 +198,3 @@ def _plain(value):
     return str(value)
 
 
-def _prune_old_results(project_root: Path, suites: list[TableSuite]) -> None:
-    """Keep the newest KEPT_RESULTS_PER_TABLE validation results (and their pages) per table."""
-    uncommitted = project_root / "gx" / "uncommitted"
-    for suite in suites:
-        for tree in ("validations", "data_docs/local_site/validations"):
-            folder = uncommitted / tree / suite.schema / suite.table
-            if not folder.is_dir():
-                continue
-            runs = sorted(path for path in folder.glob("*/*") if path.is_dir())
-            for old_run in runs[:-KEPT_RESULTS_PER_TABLE]:
-                shutil.rmtree(old_run, ignore_errors=True)
-
-
-@contextmanager
-def _project_lock(project_root: Path) -> Iterator[None]:
-    project_root.mkdir(parents=True, exist_ok=True)
-    with open(project_root / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

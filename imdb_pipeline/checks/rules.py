@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from imdb_pipeline.lib.warehouse_tables import Table
+
 
 class Severity(str, Enum):
     ERROR = "ERROR"
@@ -19,7 +21,7 @@ class Severity(str, Enum):
 class Expectation:
     """A Great Expectations expectation by class name, with its arguments.
 
-    `{batch}` in an `UnexpectedRowsExpectation` query is the slice being validated (one day of a
+    `{batch}` in an `ExpectQueryToReturnNoRows` query is the slice being validated (one day of a
     partitioned table, or the whole table).
     """
 
@@ -45,19 +47,26 @@ class Rule:
 
 @dataclass(frozen=True)
 class TableSuite:
-    """The rules of one warehouse table; `partition_column` set for daily tables."""
+    """The rules of one warehouse table; daily tables are validated one day at a time."""
 
-    asset_path: tuple[str, ...]
+    target: Table
     rules: tuple[Rule, ...]
-    partition_column: str | None = None
+
+    @property
+    def asset_path(self) -> tuple[str, ...]:
+        return (self.target.schema, self.target.name)
+
+    @property
+    def partition_column(self) -> str | None:
+        return self.target.partition_column
 
     @property
     def schema(self) -> str:
-        return self.asset_path[-2]
+        return self.target.schema
 
     @property
     def table(self) -> str:
-        return self.asset_path[-1]
+        return self.target.name
 
     @property
     def name(self) -> str:
@@ -66,7 +75,7 @@ class TableSuite:
 
 def unexpected_rows(query: str, summary: str) -> Expectation:
     """Rows returned by `query` (with `{batch}` for the slice) are failures."""
-    return Expectation("UnexpectedRowsExpectation",
+    return Expectation("ExpectQueryToReturnNoRows",
                        {"unexpected_rows_query": query, "description": summary}, summary)  # fmt: skip
 
 

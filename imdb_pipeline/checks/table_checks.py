@@ -3,6 +3,13 @@
 from imdb_pipeline.checks import suites
 from imdb_pipeline.checks.factory import SuiteBuilder, build_table_checks
 from imdb_pipeline.checks.rules import TableSuite
+from imdb_pipeline.lib.warehouse_tables import (
+    BRIDGE_MOVIE_ACTOR,
+    BRIDGE_MOVIE_GENRE,
+    DIM_ACTORS,
+    DIM_DIRECTORS,
+    DIM_GENRES,
+)
 
 
 def fixed(suite: TableSuite) -> SuiteBuilder:
@@ -21,9 +28,9 @@ dimension_checks = build_table_checks(
     "Keys of the dimensions and consistency of the movie versions.",
     [
         fixed(suites.dim_movies()),
-        fixed(suites.name_dimension("dim_directors", "director_key", "director_name")),
-        fixed(suites.name_dimension("dim_genres", "genre_key", "genre_name")),
-        fixed(suites.name_dimension("dim_actors", "actor_key", "actor_name")),
+        fixed(suites.name_dimension(DIM_DIRECTORS, "director_key", "director_name")),
+        fixed(suites.name_dimension(DIM_GENRES, "genre_key", "genre_name")),
+        fixed(suites.name_dimension(DIM_ACTORS, "actor_key", "actor_name")),
     ],
 )
 
@@ -32,8 +39,8 @@ fact_checks = build_table_checks(
     "The day's fact and bridge rows: unique, and every key resolves to its dimension.",
     [
         fixed(suites.fact_movie_performance()),
-        fixed(suites.bridge("bridge_movie_genre", "genre_key", "dim_genres")),
-        fixed(suites.bridge("bridge_movie_actor", "actor_key", "dim_actors")),
+        fixed(suites.bridge(BRIDGE_MOVIE_GENRE, "genre_key", "dim_genres")),
+        fixed(suites.bridge(BRIDGE_MOVIE_ACTOR, "actor_key", "dim_actors")),
     ],
 )
 

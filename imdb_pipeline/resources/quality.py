@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from imdb_pipeline.checks import gx_project
 from imdb_pipeline.checks.suites import QualityThresholds
 
 
@@ -24,6 +25,11 @@ class QualityResource(dg.ConfigurableResource):
     """How many previous materializations an anomaly check compares with."""
     anomaly_tolerance: float = 0.3
     """Largest relative distance from the recent median before a value is an anomaly (WARN)."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # The first step that may run a check starts importing Great Expectations (seconds of
+        # work) on a thread, so it overlaps the loading steps that come before the check steps.
+        gx_project.import_in_background()
 
     def thresholds(self) -> QualityThresholds:
         return QualityThresholds(
