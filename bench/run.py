@@ -1,16 +1,22 @@
-"""Time a full materialization of the graph on a synthetic source of N rows.
+"""Time the pipeline against the classic pandas + to_sql approach on the same file and server.
 
     python bench/run.py --rows 1000000
 
-Generates the source (not timed), starts a private embedded PostgreSQL (not timed), then runs
-`dagster asset materialize --select '*'`, the same path as `imdb-pipeline materialize`, and
-prints per-step wall seconds, the total, rows per second and the peak resident memory of the
-whole process tree (the PostgreSQL server excluded, reported apart). Set IMDB_WAREHOUSE_URL to
-measure against another server. With --s3 the source and the raw store live in a local S3
-endpoint (moto's server, on 127.0.0.1), to measure what the S3 path costs.
+Generates a synthetic source of N rows (not timed) and starts a private embedded PostgreSQL
+(not timed). Then, on that file and that server, in two databases:
+- the pipeline: `dagster job execute -j imdb_movies_etl` for one day, the job the daily schedule
+  runs (every asset and every asset check), in its own process;
+- the baseline (`bench/baseline.py original`): pandas read_csv, DataFrame.to_sql for staging
+  and dimensions, SQL joins for fact and bridges, aggregate SQL.
+Prints the pipeline's per-step and per-table wall seconds, then for both: total seconds, rows per
+second, peak resident memory of the process tree, and the ratio. PostgreSQL's own memory is
+reported apart. Set IMDB_WAREHOUSE_URL to use another server instead of the embedded one (its
+user must be allowed to create databases). With --s3 the source and the raw store live in a
+local S3 endpoint (moto's server, on 127.0.0.1).
 """
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -18,14 +24,31 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import psycopg2
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 from generate_source import generate_source  # noqa: E402
 
+from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url, with_database  # noqa: E402
 from imdb_pipeline.resources import embedded_postgres  # noqa: E402
+
+# The baseline holds the whole file in pandas several times over (about 5 GB at 1M rows):
+# beyond this address-space limit it fails with MemoryError instead of exhausting the machine.
+BASELINE_MEMORY_LIMIT = 16 * 2**30
+
+
+@dataclass
+class Measured:
+    returncode: int
+    seconds: float
+    peak_bytes: int
+    server_peak_bytes: int
+    output: str
 
 
 def _free_port() -> int:
@@ -44,30 +67,71 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _server_rss(data_dir: Path) -> int:
+def _server_rss(data_dir: Path | None) -> int:
+    """Resident memory of the PostgreSQL server on `data_dir` and its backends."""
+    if data_dir is None:
+        return 0
     total = 0
     for candidate in psutil.process_iter(["name", "cmdline"]):
         if candidate.info["name"] == "postgres" and str(data_dir) in " ".join(
             candidate.info["cmdline"] or []
         ):
             try:
-                total += candidate.memory_info().rss
-                total += sum(child.memory_info().rss for child in candidate.children())
+                members = [candidate, *candidate.children()]
+                total += sum(member.memory_info().rss for member in members)
             except psutil.NoSuchProcess:
                 pass
     return total
 
 
-def _step_seconds(dagster_home: Path) -> list[tuple[str, float]]:
+def _measure(command, environment, log: Path, data_dir: Path | None, limit=None) -> Measured:
+    peak, server_peak = 0, 0
+    started = time.perf_counter()
+    with open(log, "wb") as stream:
+        process = psutil.Popen(command, env=environment, stdout=stream, stderr=subprocess.STDOUT,
+                               preexec_fn=limit)  # fmt: skip
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(process))
+            server_peak = max(server_peak, _server_rss(data_dir))
+            time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    return Measured(process.returncode, seconds, peak, server_peak, log.read_text(errors="replace"))
+
+
+def _create_database(url: str, name: str) -> str:
+    connection = psycopg2.connect(libpq_url(url))
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()
+    return with_database(url, name)
+
+
+def _steps_and_tables(dagster_home: Path):
+    """Per-step wall seconds and per-table build seconds of the latest run."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         [run] = instance.get_runs(limit=1)
-        stats = instance.get_run_step_stats(run.run_id)
-    return sorted(
-        ((stat.step_key, stat.end_time - stat.start_time) for stat in stats if stat.end_time),
-        key=lambda item: -item[1],
-    )
+        steps = sorted(
+            ((s.step_key, s.end_time - s.start_time)
+             for s in instance.get_run_step_stats(run.run_id) if s.end_time),
+            key=lambda item: -item[1],
+        )  # fmt: skip
+        tables = []
+        for record in instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ).records:
+            materialization = record.event_log_entry.asset_materialization
+            metadata = materialization.metadata
+            if "build_seconds" in metadata:
+                rows = metadata.get("dagster/row_count")
+                tables.append((materialization.asset_key.to_user_string(),
+                               metadata["build_seconds"].value, rows.value if rows else None))  # fmt: skip
+    return steps, sorted(tables, key=lambda item: -item[1])
 
 
 def _serve_s3(source: Path, environment: dict[str, str]):
@@ -79,86 +143,110 @@ def _serve_s3(source: Path, environment: dict[str, str]):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                   "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id="bench", aws_secret_access_key="bench")  # fmt: skip
     client.create_bucket(Bucket="bench")
     client.upload_file(str(source), "bench", "incoming/imdb_movies.csv")
-    environment.update(credentials, IMDB_S3_ENDPOINT_URL=endpoint,
+    environment.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                       AWS_DEFAULT_REGION="us-east-1", IMDB_S3_ENDPOINT_URL=endpoint,
                        IMDB_SOURCE_URI="s3://bench/incoming/imdb_movies.csv",
                        IMDB_RAW_STORE_URI="s3://bench/raw")  # fmt: skip
     return server
 
 
-def run(rows: int, keep: bool, s3: bool = False) -> int:
+def _limit_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (BASELINE_MEMORY_LIMIT, BASELINE_MEMORY_LIMIT))
+
+
+def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
     work = Path(tempfile.mkdtemp(prefix="imdb_bench_"))
-    s3_server = None
+    s3_server, home = None, work / "home"
     try:
         source = work / "imdb_movies.csv"
         started = time.perf_counter()
         generate_source(source, rows)
         print(f"generated {rows:,} rows ({source.stat().st_size / 1e6:.1f} MB) "
-              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+              f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
 
-        home, dagster_home = work / "home", work / "dagster_home"
-        dagster_home.mkdir(parents=True)
-        environment = {**os.environ, "IMDB_SOURCE_URI": str(source), "IMDB_PIPELINE_HOME": str(home),
-                       "DAGSTER_HOME": str(dagster_home)}  # fmt: skip
+        server_url, data_dir = os.environ.get("IMDB_WAREHOUSE_URL"), None
+        if not server_url:
+            server = embedded_postgres.ensure_running(home, _free_port(), "postgres")
+            server_url, data_dir = server.url("postgres"), server.data_dir
+        dagster_home = work / "dagster_home"
+        dagster_home.mkdir()
+        environment = {**os.environ, "IMDB_SOURCE_URI": str(source), "DAGSTER_HOME": str(dagster_home),
+                       "IMDB_PIPELINE_HOME": str(home),
+                       "IMDB_WAREHOUSE_URL": _create_database(server_url, "bench_pipeline")}  # fmt: skip
         s3_server = _serve_s3(source, environment) if s3 else None
-        server = None
-        if not os.environ.get("IMDB_WAREHOUSE_URL"):
-            port = _free_port()
-            server = embedded_postgres.ensure_running(home, port, "imdb_warehouse")
-            environment["IMDB_EMBEDDED_PG_PORT"] = str(port)
 
-        today = time.strftime("%Y-%m-%d", time.gmtime())
-        command = ["dagster", "asset", "materialize", "-m", "imdb_pipeline.definitions",
-                   "--select", "*", "--partition", today]  # fmt: skip
-        peak, server_peak = 0, 0
-        started = time.perf_counter()
-        with open(work / "run.log", "wb") as log:
-            process = psutil.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
-            while process.poll() is None:
-                peak = max(peak, _tree_rss(process))
-                if server:
-                    server_peak = max(server_peak, _server_rss(server.data_dir))
-                time.sleep(0.1)
-        wall = time.perf_counter() - started
-        if process.returncode != 0:
-            print((work / "run.log").read_text()[-5000:], file=sys.stderr)
-            print(f"materialization failed (exit {process.returncode})", file=sys.stderr)
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        command = ["dagster", "job", "execute", "-m", "imdb_pipeline.definitions",
+                   "-j", "imdb_movies_etl", "--tags", json.dumps({"dagster/partition": day})]  # fmt: skip
+        pipeline = _measure(command, environment, work / "pipeline.log", data_dir)
+        if pipeline.returncode != 0:
+            print(pipeline.output[-5000:], file=sys.stderr)
+            print(f"the pipeline failed (exit {pipeline.returncode})", file=sys.stderr)
             return 1
+        steps, tables = _steps_and_tables(dagster_home)
+        print(f"\n{'step':44s} {'seconds':>8s}")
+        for step, seconds in steps:
+            print(f"{step:44s} {seconds:8.2f}")
+        print(f"\n{'table (built inside its step)':44s} {'seconds':>8s} {'rows':>12s}")
+        for table, seconds, table_rows in tables:
+            print(f"{table:44s} {seconds:8.2f} {table_rows or 0:12,}")
 
-        print(f"\n{'step':40s} {'seconds':>8s}")
-        for step, seconds in _step_seconds(dagster_home):
-            print(f"{step:40s} {seconds:8.2f}")
-        print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk':>12}")
+        reference = None
+        if baseline:
+            url = sqlalchemy_url(_create_database(server_url, "bench_baseline"))
+            command = [sys.executable, str(BENCH / "baseline.py"), "original", str(source), url]
+            reference = _measure(command, dict(os.environ), work / "baseline.log", data_dir,
+                                 _limit_memory)  # fmt: skip
+            print(f"\nbaseline phases (bench/baseline.py original)\n{reference.output.strip()}")
+
+        print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk'}")
         print(f"rows                 {rows:>12,}")
-        print(f"total wall seconds   {wall:12.2f}")
-        print(f"rows per second      {rows / wall:12,.0f}")
-        print(f"peak memory (MB)     {peak / 2**20:12.0f}   pipeline process tree")
-        if server:
-            print(f"server memory (MB)   {server_peak / 2**20:12.0f}   PostgreSQL, apart")
+        print(f"{'':21s}{'pipeline':>12s}{'baseline':>12s}")
+        _line("total wall seconds", f"{pipeline.seconds:.2f}", reference, lambda m: f"{m.seconds:.2f}")
+        _line("rows per second", f"{rows / pipeline.seconds:,.0f}", reference,
+              lambda m: f"{rows / m.seconds:,.0f}")  # fmt: skip
+        _line("peak memory (MB)", f"{pipeline.peak_bytes / 2**20:.0f}", reference,
+              lambda m: f"{m.peak_bytes / 2**20:.0f}")  # fmt: skip
+        if data_dir:
+            _line("server memory (MB)", f"{pipeline.server_peak_bytes / 2**20:.0f}", reference,
+                  lambda m: f"{m.server_peak_bytes / 2**20:.0f}")  # fmt: skip
+        if reference and reference.returncode == 0:
+            print(f"speed-up             {reference.seconds / pipeline.seconds:12.1f}x")
         return 0
     finally:
         if s3_server is not None:
             s3_server.stop()
-        if not os.environ.get("IMDB_WAREHOUSE_URL"):
-            embedded_postgres.stop(work / "home")
+        embedded_postgres.stop(home)
         if keep:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def _line(label: str, pipeline: str, reference: Measured | None, show) -> None:
+    if reference is None:
+        other = "skipped"
+    elif reference.returncode != 0:
+        other = "failed" if "MemoryError" not in reference.output else "out of memory"
+    else:
+        other = show(reference)
+    print(f"{label:21s}{pipeline:>12s}{other:>12s}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder and log")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
     parser.add_argument("--s3", action="store_true", help="source and raw store on local S3")
+    parser.add_argument("--no-baseline", action="store_true", help="time the pipeline only")
     arguments = parser.parse_args()
-    return run(arguments.rows, arguments.keep, arguments.s3)
+    return run(arguments.rows, arguments.keep, arguments.s3, not arguments.no_baseline)
 
 
 if __name__ == "__main__":

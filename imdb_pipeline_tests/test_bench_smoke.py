@@ -14,5 +14,6 @@ def test_benchmark_runs_end_to_end_on_a_small_source():
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "rows                          500" in completed.stdout
-    for line in ("stage_movies", "analytics__agg_top_movies", "total wall seconds", "peak memory"):
+    for line in ("stage_movies", "build_analytics", "analytics/agg_top_movies", "total wall seconds",
+                 "peak memory", "speed-up"):
         assert line in completed.stdout
