@@ -5,12 +5,13 @@
 Generates a synthetic source of N rows (not timed) and starts a private embedded PostgreSQL
 (not timed). Then, on that file and that server, in two databases:
 - the pipeline: `dagster job execute -j imdb_movies_etl` for one day, the job the daily schedule
-  runs (every asset and every asset check), in its own process;
+  runs (every asset and every asset check), in its own process, on a Dagster instance made from
+  the repository's dagster.yaml (runs and events in PostgreSQL, as deployed);
 - the baseline (`bench/baseline.py original`): pandas read_csv, DataFrame.to_sql for staging
   and dimensions, SQL joins for fact and bridges, aggregate SQL.
 Prints the pipeline's per-step and per-table wall seconds, then for both: total seconds, rows per
 second, peak resident memory of the process tree, and the ratio. PostgreSQL's own memory is
-reported apart. Set IMDB_WAREHOUSE_URL to use another server instead of the embedded one (its
+reported apart (proportional set size, so shared buffers count once). Set IMDB_WAREHOUSE_URL to use another server instead of the embedded one (its
 user must be allowed to create databases). With --s3 the source and the raw store live in a
 local S3 endpoint (moto's server, on 127.0.0.1).
 """
@@ -26,6 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import psycopg2
@@ -67,33 +69,39 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _server_rss(data_dir: Path | None) -> int:
-    """Resident memory of the PostgreSQL server on `data_dir` and its backends."""
+def _server_memory(data_dir: Path | None) -> int:
+    """Memory of the PostgreSQL server on `data_dir` and its backends: the sum of their
+    proportional set sizes (shared buffers counted once, not once per backend as RSS would)."""
     if data_dir is None:
         return 0
+    try:
+        postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
+        members = [postmaster, *postmaster.children()]
+    except (OSError, ValueError, psutil.NoSuchProcess):
+        return 0
     total = 0
-    for candidate in psutil.process_iter(["name", "cmdline"]):
-        if candidate.info["name"] == "postgres" and str(data_dir) in " ".join(
-            candidate.info["cmdline"] or []
-        ):
-            try:
-                members = [candidate, *candidate.children()]
-                total += sum(member.memory_info().rss for member in members)
-            except psutil.NoSuchProcess:
-                pass
+    for member in members:
+        try:
+            total += member.memory_full_info().pss
+        except psutil.NoSuchProcess:
+            pass
     return total
 
 
 def _measure(command, environment, log: Path, data_dir: Path | None, limit=None) -> Measured:
-    peak, server_peak = 0, 0
+    """Run the command, sampling its process tree's memory every 0.2 s and the server's every
+    second (reading a process's memory map costs CPU that the measured run would miss)."""
+    peak, server_peak, samples = 0, 0, 0
     started = time.perf_counter()
     with open(log, "wb") as stream:
         process = psutil.Popen(command, env=environment, stdout=stream, stderr=subprocess.STDOUT,
                                preexec_fn=limit)  # fmt: skip
         while process.poll() is None:
             peak = max(peak, _tree_rss(process))
-            server_peak = max(server_peak, _server_rss(data_dir))
-            time.sleep(0.1)
+            if samples % 5 == 0:
+                server_peak = max(server_peak, _server_memory(data_dir))
+            samples += 1
+            time.sleep(0.2)
     seconds = time.perf_counter() - started
     return Measured(process.returncode, seconds, peak, server_peak, log.read_text(errors="replace"))
 
@@ -110,11 +118,12 @@ def _create_database(url: str, name: str) -> str:
     return with_database(url, name)
 
 
-def _steps_and_tables(dagster_home: Path):
+def _steps_and_tables(environment: dict[str, str]):
     """Per-step wall seconds and per-table build seconds of the latest run."""
     import dagster as dg
 
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+    os.environ.update({k: v for k, v in environment.items() if k.startswith("DAGSTER_")})
+    with dg.DagsterInstance.get() as instance:
         [run] = instance.get_runs(limit=1)
         steps = sorted(
             ((s.step_key, s.end_time - s.start_time)
@@ -176,9 +185,15 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
             server_url, data_dir = server.url("postgres"), server.data_dir
         dagster_home = work / "dagster_home"
         dagster_home.mkdir()
+        shutil.copy(BENCH.parent / "dagster.yaml", dagster_home / "dagster.yaml")
+        instance = urlsplit(_create_database(server_url, "bench_dagster"))
         environment = {**os.environ, "IMDB_SOURCE_URI": str(source), "DAGSTER_HOME": str(dagster_home),
                        "IMDB_PIPELINE_HOME": str(home),
-                       "IMDB_WAREHOUSE_URL": _create_database(server_url, "bench_pipeline")}  # fmt: skip
+                       "IMDB_WAREHOUSE_URL": _create_database(server_url, "bench_pipeline"),
+                       "DAGSTER_PG_HOST": instance.hostname, "DAGSTER_PG_PORT": str(instance.port),
+                       "DAGSTER_PG_USERNAME": instance.username or "postgres",
+                       "DAGSTER_PG_PASSWORD": instance.password or "",
+                       "DAGSTER_PG_DB": instance.path.lstrip("/")}  # fmt: skip
         s3_server = _serve_s3(source, environment) if s3 else None
 
         day = time.strftime("%Y-%m-%d", time.gmtime())
@@ -189,7 +204,7 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
             print(pipeline.output[-5000:], file=sys.stderr)
             print(f"the pipeline failed (exit {pipeline.returncode})", file=sys.stderr)
             return 1
-        steps, tables = _steps_and_tables(dagster_home)
+        steps, tables = _steps_and_tables(environment)
         print(f"\n{'step':44s} {'seconds':>8s}")
         for step, seconds in steps:
             print(f"{step:44s} {seconds:8.2f}")

@@ -66,11 +66,12 @@ def _dim_movies(cursor: PgCursor) -> dict:
     )  # fmt: skip
 
 
+# Longest first: with two connections, the short builds then fill in beside the long ones.
 DIMENSION_BUILDS = {
+    DIM_ACTORS_KEY: _names(DIM_ACTORS, dimensions.new_actors_select),
     DIM_MOVIES_KEY: _dim_movies,
     DIM_DIRECTORS_KEY: _names(DIM_DIRECTORS, dimensions.new_directors_select),
     DIM_GENRES_KEY: _names(DIM_GENRES, dimensions.new_genres_select),
-    DIM_ACTORS_KEY: _names(DIM_ACTORS, dimensions.new_actors_select),
 }
 
 
@@ -92,7 +93,7 @@ DIMENSION_BUILDS = {
 )
 def build_dimensions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Every dimension from the whole staging history; existing keys are never changed."""
-    builds = {key: DIMENSION_BUILDS[key] for key in context.selected_asset_keys}
+    builds = {key: build for key, build in DIMENSION_BUILDS.items() if key in context.selected_asset_keys}
     yield from build_tables(warehouse, builds)
 
 
@@ -162,21 +163,22 @@ def build_daily_star(
                 "weighted_rating_C": round(float(mean_rating), 4),
                 **dict(zip(facts.KEY_MEASURES, map(float, cursor.fetchone())))}  # fmt: skip
 
+    # Longest first (see DIMENSION_BUILDS).
     builds = {
-        BRIDGE_MOVIE_GENRE_KEY: lambda: _day_table(
-            BRIDGE_MOVIE_GENRE, bridges.bridge_movie_genre_select(stg, movies, genres, day),
-            bridges.unresolved_genre_links_select(stg, movies, genres, day), "genre link", day,
-        ),
-        BRIDGE_MOVIE_ACTOR_KEY: lambda: _day_table(
+        BRIDGE_MOVIE_ACTOR_KEY: _day_table(
             BRIDGE_MOVIE_ACTOR, bridges.bridge_movie_actor_select(stg, movies, actors, day),
             bridges.unresolved_actor_links_select(stg, movies, actors, day), "actor link", day,
         ),
-        FACT_KEY: lambda: _day_table(
+        FACT_KEY: _day_table(
             FACT_MOVIE_PERFORMANCE,
             facts.fact_movie_performance_select(stg, movies, directors, day, config.minimum_votes),
             facts.unresolved_movies_select(stg, movies, directors, day), "movie", day,
             fact_measures,
         ),
+        BRIDGE_MOVIE_GENRE_KEY: _day_table(
+            BRIDGE_MOVIE_GENRE, bridges.bridge_movie_genre_select(stg, movies, genres, day),
+            bridges.unresolved_genre_links_select(stg, movies, genres, day), "genre link", day,
+        ),
     }  # fmt: skip
-    selected = {key: make() for key, make in builds.items() if key in context.selected_asset_keys}
+    selected = {key: build for key, build in builds.items() if key in context.selected_asset_keys}
     yield from build_tables(warehouse, selected)

@@ -59,7 +59,7 @@ def validate(
     name: str, suites: list[TableSuite], url: str, project_root: Path, day: dt.date | None
 ) -> list[SuiteOutcome]:
     """Validate the suites on one day of daily tables (`day`) or on whole tables, as one
-    checkpoint named `name`, then update Data Docs once for all of them."""
+    checkpoint named `name`, then update Data Docs once for all of them (in the background)."""
     gx = gx_project.great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.data_context.types.resource_identifiers import (
@@ -94,14 +94,14 @@ def validate(
             source.get_execution_engine().close()
             for definition in definitions:
                 definition.data.data_asset.datasource.get_execution_engine().close()
-        # One Data Docs update for the whole checkpoint (GX's action renders once per suite).
-        context.build_data_docs(
-            resource_identifiers=[
-                *result.run_results,
-                *(ExpectationSuiteIdentifier(name=suite.name) for suite in suites),
-            ]
-        )
         docs = [site["site_url"] for site in context.get_docs_sites_urls()]
+    # One Data Docs update for the whole checkpoint (GX's action renders once per suite), made
+    # while the next steps run; the next validation waits for it (the project lock).
+    gx_project.build_data_docs_in_background(
+        project_root,
+        context,
+        [*result.run_results, *(ExpectationSuiteIdentifier(name=suite.name) for suite in suites)],
+    )
     by_suite = {
         validation.suite_name: validation for validation in result.run_results.values()
     }

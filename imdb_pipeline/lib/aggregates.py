@@ -2,7 +2,10 @@
 
 Every SELECT yields exactly the declared columns of its table (`warehouse_tables`), in order,
 and describes only the latest day present: the fact's latest `snapshot_date` and, for genres,
-the bridge's. Table names arrive as qualified, quoted SQL text.
+the bridge's. They all read `movies`, the latest day's fact rows joined once to their movie's
+id, title and year (`latest_movies_select`): the loader keeps that join in a temporary table
+rather than making each aggregate repeat it over a million rows. Table names arrive as
+qualified, quoted SQL text.
 
 Unknown values stay NULL: averages skip them and a sum over nothing known is NULL, never 0.
 Averages, money totals and percentages are computed in numeric and rounded half up to 2
@@ -17,8 +20,6 @@ DEFAULT_TOP_MINIMUM_VOTES = 25_000
 _BEST_FIRST = (
     'weighted_rating DESC NULLS LAST, votes DESC NULLS LAST, movie_id COLLATE "C"'
 )
-# Per-year tables have no row for movies of unknown year.
-_KNOWN_YEAR = "m.year IS NOT NULL"
 
 
 def _round(expression: str) -> str:
@@ -30,17 +31,17 @@ def _latest(table: str, alias: str) -> str:
     return f"{alias}.snapshot_date = (SELECT max(snapshot_date) FROM {table})"
 
 
-def _latest_movies(fact: str, dim_movies: str, where: str = "TRUE") -> str:
+def latest_movies_select(fact: str, dim_movies: str) -> str:
     """The latest day's fact rows, each with its movie's id, title and year."""
     return f"""
         SELECT f.movie_key, f.director_key, f.rating, f.metascore, f.votes,
                f.gross_millions, f.weighted_rating, m.movie_id, m.title, m.year
         FROM {fact} AS f
         JOIN {dim_movies} AS m ON m.movie_key = f.movie_key
-        WHERE {_latest(fact, "f")} AND {where}"""
+        WHERE {_latest(fact, "f")}"""
 
 
-def agg_director_stats_select(fact: str, dim_movies: str, dim_directors: str) -> str:
+def agg_director_stats_select(movies: str, dim_directors: str) -> str:
     """Per director: counts, averages, totals, career span and best movie.
 
     The movies are sorted once by director and rank; that one sort feeds every aggregate and
@@ -68,21 +69,14 @@ def agg_director_stats_select(fact: str, dim_movies: str, dim_directors: str) ->
                {best("movie_id")} AS best_movie_id,
                {best("title")} AS best_movie_title,
                max(weighted_rating) AS best_movie_weighted_rating
-        FROM ({_latest_movies(fact, dim_movies)}) AS movies
+        FROM {movies} AS movies
         GROUP BY director_key
     ) AS s
     JOIN {dim_directors} AS d ON d.director_key = s.director_key"""
 
 
-def agg_genre_trends_select(
-    fact: str, dim_movies: str, bridge_movie_genre: str, dim_genres: str
-) -> str:
-    """Per genre and release year; the share is of all the year's movies, with a genre or not.
-
-    The two aggregates each join the fact and dim_movies themselves instead of sharing a
-    materialized CTE: a CTE would be written out once and read serially, while separate joins
-    run as parallel hash joins and are faster on 1M movies.
-    """
+def agg_genre_trends_select(movies: str, bridge_movie_genre: str, dim_genres: str) -> str:
+    """Per genre and release year; the share is of all the year's movies, with a genre or not."""
     return f"""
     SELECT g.genre_name, gy.year, gy.total_movies,
            {_round("gy.avg_rating")} AS avg_rating,
@@ -94,19 +88,20 @@ def agg_genre_trends_select(
                avg(mv.rating::numeric) AS avg_rating,
                sum(mv.gross_millions::numeric) AS total_gross_millions
         FROM {bridge_movie_genre} AS b
-        JOIN ({_latest_movies(fact, dim_movies, _KNOWN_YEAR)}) AS mv ON mv.movie_key = b.movie_key
-        WHERE {_latest(bridge_movie_genre, "b")}
+        JOIN {movies} AS mv ON mv.movie_key = b.movie_key
+        WHERE {_latest(bridge_movie_genre, "b")} AND mv.year IS NOT NULL
         GROUP BY b.genre_key, mv.year
     ) AS gy
     JOIN {dim_genres} AS g ON g.genre_key = gy.genre_key
     JOIN (
         SELECT year, count(*) AS year_movies
-        FROM ({_latest_movies(fact, dim_movies, _KNOWN_YEAR)}) AS mv
+        FROM {movies} AS mv
+        WHERE mv.year IS NOT NULL
         GROUP BY year
     ) AS y ON y.year = gy.year"""
 
 
-def agg_yearly_revenue_select(fact: str, dim_movies: str) -> str:
+def agg_yearly_revenue_select(movies: str) -> str:
     """Per release year; growth compares with the previous calendar year and is NULL without one
     (or when that year's gross is unknown or zero)."""
     growth = _round("100 * (total - lag(total) OVER by_year) / nullif(lag(total) OVER by_year, 0)")
@@ -121,38 +116,25 @@ def agg_yearly_revenue_select(fact: str, dim_movies: str) -> str:
                count(gross_millions) AS movies_with_gross,
                sum(gross_millions::numeric) AS total,
                avg(gross_millions::numeric) AS average
-        FROM ({_latest_movies(fact, dim_movies, _KNOWN_YEAR)}) AS mv
+        FROM {movies} AS mv
+        WHERE mv.year IS NOT NULL
         GROUP BY year
     ) AS yearly
     WINDOW by_year AS (ORDER BY year)"""
 
 
 def agg_top_movies_select(
-    fact: str,
-    dim_movies: str,
-    size: int = DEFAULT_TOP_SIZE,
-    minimum_votes: int = DEFAULT_TOP_MINIMUM_VOTES,
+    movies: str, size: int = DEFAULT_TOP_SIZE, minimum_votes: int = DEFAULT_TOP_MINIMUM_VOTES
 ) -> str:
-    """The `size` best movies by weighted rating among those with at least `minimum_votes`.
-
-    The fact alone picks the candidates (the top `size` by rating and votes, with ties), so
-    only those few are looked up in dim_movies for the final tie-break on movie id. Every fact
-    row's movie is in dim_movies (the fact is built from it), so no candidate is lost there.
-    """
+    """The `size` best movies by weighted rating among those with at least `minimum_votes`."""
     size, minimum_votes = int(size), int(minimum_votes)
     return f"""
     SELECT row_number() OVER (ORDER BY {_BEST_FIRST}) AS rank,
            movie_id, title, year, weighted_rating, rating, votes
     FROM (
-        SELECT m.movie_id, m.title, m.year, c.weighted_rating, c.rating, c.votes
-        FROM (
-            SELECT f.movie_key, f.weighted_rating, f.rating, f.votes
-            FROM {fact} AS f
-            WHERE {_latest(fact, "f")} AND f.votes >= {minimum_votes}
-            ORDER BY f.weighted_rating DESC NULLS LAST, f.votes DESC NULLS LAST
-            FETCH FIRST {size} ROWS WITH TIES
-        ) AS c
-        JOIN {dim_movies} AS m ON m.movie_key = c.movie_key
+        SELECT movie_id, title, year, weighted_rating, rating, votes
+        FROM {movies} AS mv
+        WHERE votes >= {minimum_votes}
         ORDER BY {_BEST_FIRST}
         LIMIT {size}
     ) AS top"""

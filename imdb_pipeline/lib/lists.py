@@ -2,7 +2,6 @@
 with staging: whitespace trimming and byte searches over Arrow string arrays."""
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -70,15 +69,6 @@ def _repeats(items: pa.Array, positions: np.ndarray) -> np.ndarray:
             same = pc.equal(items.take(rows), items.take(rows - distance))
             repeated[rows] |= same.to_numpy(zero_copy_only=False)
     return repeated
-
-
-def explode_list(frame: pd.DataFrame, key: str, column: str, item_name: str) -> pd.DataFrame:
-    """One row per (key, item) with the item's 1-based position in the list."""
-    items = frame[[key]].assign(**{item_name: frame[column].str.split(LIST_JOINER, regex=False)})
-    items = items.explode(item_name, ignore_index=True)
-    items = items[items[item_name].notna() & (items[item_name] != "")]
-    items["position"] = items.groupby(key, sort=False).cumcount() + 1
-    return items.astype({item_name: "string"}).reset_index(drop=True)
 
 
 def holds(column: pa.Array, byte: bytes) -> bool:

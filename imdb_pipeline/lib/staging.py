@@ -13,10 +13,9 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -24,7 +23,10 @@ from imdb_pipeline.lib import contract
 from imdb_pipeline.lib.contract import COLUMN_NAMES, COLUMNS, Kind, SourceColumn
 from imdb_pipeline.lib.csv_stream import DEFAULT_BLOCK_SIZE, Block, SourceRecords
 from imdb_pipeline.lib.lists import holds, holds_only, normalise_lists, trim_whitespace
-from imdb_pipeline.lib.rounding import _NUDGE
+from imdb_pipeline.lib.rounding import round_half_up
+
+if TYPE_CHECKING:  # pandas is only needed by `stage_all`; loading the pipeline skips it
+    import pandas as pd
 
 REJECT_COLUMNS = ("source_line", "movie_id", "reason", "record")
 
@@ -35,8 +37,6 @@ _LARGEST_INTEGER = {"Int32": 2**31 - 1, "Int64": 2**53}
 _LONGEST_INTEGER = 18  # more digits than this exceed every limit above
 _ARROW_TYPES = {"Int32": pa.int32(), "Int64": pa.int64(), "Float64": pa.float64(),
                 "string": pa.string()}  # fmt: skip
-_PANDAS_TYPES = {pa.string(): pd.StringDtype(), pa.int32(): pd.Int32Dtype(),
-                 pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
 _NO_TEXT = pa.scalar(None, pa.string())
 _CHECKERS = 2  # blocks checked at once; pyarrow and numpy release the GIL while they work
 
@@ -51,8 +51,8 @@ REJECT_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class StagingResult:
-    movies: pd.DataFrame
-    rejects: pd.DataFrame
+    movies: "pd.DataFrame"
+    rejects: "pd.DataFrame"
     duplicates_resolved: int
 
 
@@ -149,12 +149,16 @@ def stage(
 
 def stage_all(data: bytes, location: str, today: dt.date) -> StagingResult:
     """The whole file in memory: one row per movie_id (its last valid row), sorted by movie_id."""
+    import pandas as pd
+
+    nullable = {pa.string(): pd.StringDtype(), pa.int32(): pd.Int32Dtype(),
+                pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}  # fmt: skip
     staged = stage(io.BytesIO(data), location, today)
     table = pa.Table.from_batches(list(staged), schema=staged.schema)
-    valid = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    valid = table.to_pandas(types_mapper=nullable.get)
     movies = valid.drop_duplicates("movie_id", keep="last")
     movies = movies.sort_values("movie_id", ignore_index=True)
-    rejects = staged.rejects.to_pandas(types_mapper=_PANDAS_TYPES.get)
+    rejects = staged.rejects.to_pandas(types_mapper=nullable.get)
     return StagingResult(
         movies=movies, rejects=rejects, duplicates_resolved=len(valid) - len(movies)
     )
@@ -215,7 +219,7 @@ def _number(rule: SourceColumn, values: pa.Array, present: pa.Array, today: dt.d
     problems.append(_Problem(outside, f"{name} '", name,
                              f"' is outside {_fmt(rule.minimum)}..{_fmt(maximum)}"))  # fmt: skip
     if rule.decimals is not None:
-        numbers = _round_half_up(numbers, rule.decimals)
+        numbers = round_half_up(numbers, rule.decimals)
     return pc.cast(numbers, _ARROW_TYPES[rule.pandas_dtype])
 
 
@@ -263,14 +267,6 @@ def _plain(values: pa.Array, readable: pa.Array) -> pa.Array:
     """The readable values without a plus sign (casts read none), the others null."""
     text = _null_where(pc.invert(readable), values)
     return pc.utf8_ltrim(text, "+") if holds(text, b"+") else text
-
-
-def _round_half_up(numbers: pa.Array, decimals: int) -> pa.Array:
-    """rounding.round_half_up on an Arrow array: the same float operations, without pandas."""
-    values = numbers.to_numpy(zero_copy_only=False)
-    scale = 10.0**decimals
-    rounded = np.sign(values) * (np.floor(np.abs(values) * scale + 0.5 + _NUDGE) / scale)
-    return pa.array(rounded, mask=pc.is_null(numbers).to_numpy(zero_copy_only=False))
 
 
 def _rejects(block: Block, values: dict[str, pa.Array], problems: list[_Problem],

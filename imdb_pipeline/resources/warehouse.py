@@ -50,7 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     application_name: str = "imdb_pipeline"
-    work_mem: str = "128MB"
+    work_mem: str = "256MB"
     """Memory per sort or hash step of a build query (PostgreSQL `work_mem`)."""
     maintenance_work_mem: str = "512MB"
     """Memory for building a table's primary key and unique indexes."""

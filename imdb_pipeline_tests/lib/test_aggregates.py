@@ -11,6 +11,7 @@ from imdb_pipeline.lib.aggregates import (
     agg_genre_trends_select,
     agg_top_movies_select,
     agg_yearly_revenue_select,
+    latest_movies_select,
 )
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
@@ -31,6 +32,7 @@ FACT, MOVIES, BRIDGE = (
     t.qualified for t in (FACT_MOVIE_PERFORMANCE, DIM_MOVIES, BRIDGE_MOVIE_GENRE)
 )
 DIRECTORS, GENRES = DIM_DIRECTORS.qualified, DIM_GENRES.qualified
+LATEST_MOVIES = f"({latest_movies_select(FACT, MOVIES)})"
 LATEST, EARLIER = dt.date(2026, 12, 1), dt.date(2026, 11, 30)
 
 NA = None
@@ -128,19 +130,19 @@ def run(url: str, table: Table, select: str) -> list[tuple]:
 
 
 def yearly(url):
-    return run(url, AGG_YEARLY_REVENUE, agg_yearly_revenue_select(FACT, MOVIES))
+    return run(url, AGG_YEARLY_REVENUE, agg_yearly_revenue_select(LATEST_MOVIES))
 
 
 def directors(url):
-    return run(url, AGG_DIRECTOR_STATS, agg_director_stats_select(FACT, MOVIES, DIRECTORS))
+    return run(url, AGG_DIRECTOR_STATS, agg_director_stats_select(LATEST_MOVIES, DIRECTORS))
 
 
 def genres(url):
-    return run(url, AGG_GENRE_TRENDS, agg_genre_trends_select(FACT, MOVIES, BRIDGE, GENRES))
+    return run(url, AGG_GENRE_TRENDS, agg_genre_trends_select(LATEST_MOVIES, BRIDGE, GENRES))
 
 
 def top(url, size=10, minimum_votes=25000):
-    return run(url, AGG_TOP_MOVIES, agg_top_movies_select(FACT, MOVIES, size, minimum_votes))
+    return run(url, AGG_TOP_MOVIES, agg_top_movies_select(LATEST_MOVIES, size, minimum_votes))
 
 
 def test_yearly_revenue_ignores_nulls_and_compares_with_the_previous_calendar_year(warehouse):
