@@ -15,10 +15,14 @@ import os
 import subprocess
 import sys
 
-from imdb_pipeline.deployment import EmbeddedWarehouse, pipeline_home, warehouse_target
+from imdb_pipeline.deployment import (
+    EmbeddedWarehouse,
+    pipeline_home,
+    warehouse_target,
+    warehouse_url,
+)
 from imdb_pipeline.lib.postgres_url import redact
 from imdb_pipeline.resources import embedded_postgres
-from imdb_pipeline.resources.warehouse import warehouse_url
 
 CODE_LOCATION = "imdb_pipeline.definitions"
 

@@ -19,6 +19,7 @@ from imdb_pipeline.constants import (
     DEFAULT_SENSOR_TIMEOUT_SECONDS,
     DEFAULT_PIPELINE_HOME,
     DEFAULT_S3_MAX_ATTEMPTS,
+    EMBEDDED_DATABASE,
     ENV_EMBEDDED_PG_PORT,
     ENV_PARTITIONS_START_DATE,
     ENV_PIPELINE_HOME,
@@ -93,6 +94,17 @@ def warehouse_target(
     if not (raw_port.isascii() and raw_port.isdigit()) or not 1 <= int(raw_port) <= 65535:
         raise ValueError(f"{ENV_EMBEDDED_PG_PORT}={raw_port!r} is not a TCP port (1-65535)")
     return EmbeddedWarehouse(home=pipeline_home(environ), port=int(raw_port))
+
+
+def warehouse_url(environ: Mapping[str, str] = os.environ) -> str:
+    """The libpq URL of the configured warehouse, starting the embedded server if it is the one."""
+    target = warehouse_target(environ)
+    if isinstance(target, EmbeddedWarehouse):
+        from imdb_pipeline.resources import embedded_postgres
+
+        server = embedded_postgres.ensure_running(target.home, target.port, EMBEDDED_DATABASE)
+        return server.url(EMBEDDED_DATABASE)
+    return target.url
 
 
 @dataclass(frozen=True)

@@ -50,31 +50,28 @@ def unresolved_genre_links_select(
     stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date
 ) -> str:
     """Rows of `bridge_movie_genre_select` without a key, for `facts.unresolved_message`."""
-    keyed = f"""
-        SELECT s.movie_id, m.movie_key, item.name AS genre_name, g.genre_key
-        {_items_from(stg_movies, dim_movies, "genre", day)}
-        LEFT JOIN {dim_genres} AS g ON g.genre_name = item.name
-        {_of_the_day(day)}
-    """
-    return unresolved_select(keyed, [
-        KeyCheck("movie_key", "movie_id", MOVIE_VERSION_MISSING),
-        KeyCheck("genre_key", "genre_name", "row in the genre dimension"),
-    ])  # fmt: skip
+    return _unresolved_links(stg_movies, dim_movies, dim_genres, "genre", "genre", day)
 
 
 def unresolved_actor_links_select(
     stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date
 ) -> str:
     """Rows of `bridge_movie_actor_select` without a key, for `facts.unresolved_message`."""
+    return _unresolved_links(stg_movies, dim_movies, dim_actors, "stars", "actor", day)
+
+
+def _unresolved_links(
+    stg_movies: str, dim_movies: str, dimension: str, column: str, kind: str, day: dt.date
+) -> str:
     keyed = f"""
-        SELECT s.movie_id, m.movie_key, item.name AS actor_name, a.actor_key
-        {_items_from(stg_movies, dim_movies, "stars", day)}
-        LEFT JOIN {dim_actors} AS a ON a.actor_name = item.name
+        SELECT s.movie_id, m.movie_key, item.name AS {kind}_name, d.{kind}_key
+        {_items_from(stg_movies, dim_movies, column, day)}
+        LEFT JOIN {dimension} AS d ON d.{kind}_name = item.name
         {_of_the_day(day)}
     """
     return unresolved_select(keyed, [
         KeyCheck("movie_key", "movie_id", MOVIE_VERSION_MISSING),
-        KeyCheck("actor_key", "actor_name", "row in the actor dimension"),
+        KeyCheck(f"{kind}_key", f"{kind}_name", f"row in the {kind} dimension"),
     ])  # fmt: skip
 
 

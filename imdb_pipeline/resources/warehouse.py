@@ -11,9 +11,7 @@ import psycopg2
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.constants import EMBEDDED_DATABASE
-from imdb_pipeline.deployment import EmbeddedWarehouse, warehouse_target
-from imdb_pipeline.resources import embedded_postgres
+from imdb_pipeline.deployment import warehouse_url
 
 Result = TypeVar("Result")
 
@@ -27,15 +25,6 @@ def transaction(url: str, application_name: str) -> Iterator[PgConnection]:
             yield connection
     finally:
         connection.close()
-
-
-def warehouse_url() -> str:
-    """The libpq URL of the configured warehouse, starting the embedded server if it is the one."""
-    target = warehouse_target()
-    if isinstance(target, EmbeddedWarehouse):
-        server = embedded_postgres.ensure_running(target.home, target.port, EMBEDDED_DATABASE)
-        return server.url(EMBEDDED_DATABASE)
-    return target.url
 
 
 class WarehouseResource(dg.ConfigurableResource):
