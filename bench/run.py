@@ -218,11 +218,15 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
             command = [sys.executable, str(BENCH / "baseline.py"), "original", str(source), url]
             reference = _measure(command, dict(os.environ), work / "baseline.log", data_dir,
                                  _limit_memory)  # fmt: skip
-            print(f"\nbaseline phases (bench/baseline.py original)\n{reference.output.strip()}")
+            phases = [line for line in reference.output.splitlines() if line.endswith(" s")]
+            print("\nbaseline phases (bench/baseline.py original)", *phases, sep="\n")
+            if reference.returncode != 0:
+                print(f"baseline stopped after {reference.seconds:.0f} s: "
+                      f"{reference.output.strip().splitlines()[-1]}")  # fmt: skip
 
         print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk'}")
         print(f"rows                 {rows:>12,}")
-        print(f"{'':21s}{'pipeline':>12s}{'baseline':>12s}")
+        print(f"{'':21s}{'pipeline':>12s}{'baseline':>15s}")
         _line("total wall seconds", f"{pipeline.seconds:.2f}", reference, lambda m: f"{m.seconds:.2f}")
         _line("rows per second", f"{rows / pipeline.seconds:,.0f}", reference,
               lambda m: f"{rows / m.seconds:,.0f}")  # fmt: skip
@@ -248,10 +252,10 @@ def _line(label: str, pipeline: str, reference: Measured | None, show) -> None:
     if reference is None:
         other = "skipped"
     elif reference.returncode != 0:
-        other = "failed" if "MemoryError" not in reference.output else "out of memory"
+        other = "out of memory" if "MemoryError" in reference.output else "failed"
     else:
         other = show(reference)
-    print(f"{label:21s}{pipeline:>12s}{other:>12s}")
+    print(f"{label:21s}{pipeline:>12s}{other:>15s}")
 
 
 def main() -> int:
