@@ -11,9 +11,9 @@ process waits for it before it exits.
 import datetime as dt
 import fcntl
 import logging
+import os
 import shutil
 import threading
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,10 +21,11 @@ from pathlib import Path
 
 from imdb_pipeline.checks.rules import TableSuite
 from imdb_pipeline.lib.pg_tables import partition_name
+from imdb_pipeline.lib.postgres_url import with_search_path
 
-DATASOURCE = "warehouse"
+# One GX data source per warehouse schema (GX wants the schema in the connection, not the asset).
 # GX substitutes ${VARIABLE} when it connects: the URL (and any password) never enters its files.
-URL_VARIABLE = "IMDB_GX_WAREHOUSE_URL"
+URL_VARIABLE = "IMDB_GX_WAREHOUSE_URL_{schema}"
 # Validation results kept per table: the Data Docs index lists them all and is rebuilt on every
 # validation, so an unbounded history would make each run slower than the last.
 KEPT_RESULTS_PER_TABLE = 30
@@ -81,17 +82,23 @@ def build_data_docs_in_background(project_root: Path, context, identifiers: list
     _docs_builder.submit(build)
 
 
-def data_source(context):
-    """The warehouse data source, created once; re-adding it would drop its table assets."""
+def point_at(url: str, schemas) -> None:
+    """Let the data sources of these schemas connect to the warehouse at `url` (SQLAlchemy)."""
+    for schema in schemas:
+        os.environ[URL_VARIABLE.format(schema=schema.upper())] = with_search_path(url, schema)
+
+
+def data_source(context, schema: str):
+    """The data source of a warehouse schema, created once; re-adding it would drop its assets."""
+    name = f"warehouse_{schema}"
     try:
-        return context.data_sources.get(DATASOURCE)
+        return context.data_sources.get(name)
     except KeyError:
-        return context.data_sources.add_postgres(
-            name=DATASOURCE, connection_string="${" + URL_VARIABLE + "}"
-        )
+        variable = URL_VARIABLE.format(schema=schema.upper())
+        return context.data_sources.add_postgres(name=name, connection_string="${" + variable + "}")
 
 
-def batch_definition(source, suite: TableSuite, day: dt.date | None):
+def batch_definition(context, suite: TableSuite, day: dt.date | None):
     """The rows a suite validates: a whole table, or the day's partition of a daily table.
 
     A day is validated as its own partition table: PostgreSQL reads that day alone, and GX
@@ -100,24 +107,18 @@ def batch_definition(source, suite: TableSuite, day: dt.date | None):
     query asset makes GX run the query just to learn its columns, fetching every row.)
     """
     table = partition_name(suite.target, day) if suite.partition_column else suite.table
+    source = data_source(context, suite.schema)
     try:
         asset = source.get_asset(suite.name)
         if getattr(asset, "table_name", None) != table:
             source.delete_asset(suite.name)
-            asset = _add_table_asset(source, suite, table)
+            asset = source.add_table_asset(name=suite.name, table_name=table)
     except LookupError:
-        asset = _add_table_asset(source, suite, table)
+        asset = source.add_table_asset(name=suite.name, table_name=table)
     try:
         return asset.get_batch_definition("whole_table")
     except KeyError:
         return asset.add_batch_definition_whole_table(name="whole_table")
-
-
-def _add_table_asset(source, suite: TableSuite, table: str):
-    with warnings.catch_warnings():
-        # One data source serves every schema, so the schema is named per table asset.
-        warnings.filterwarnings("ignore", "`schema_name` is deprecated", DeprecationWarning)
-        return source.add_table_asset(name=suite.name, table_name=table, schema_name=suite.schema)
 
 
 def expectation_suite(gx, suite: TableSuite):

@@ -11,7 +11,6 @@ on clean data no query is spent on samples that would come back empty.
 """
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,12 +65,11 @@ def validate(
         ExpectationSuiteIdentifier,
     )
 
-    os.environ[gx_project.URL_VARIABLE] = sqlalchemy_url(url)
+    gx_project.point_at(sqlalchemy_url(url), {suite.schema for suite in suites})
     with gx_project.project_lock(project_root):
         gx_project.prune_old_results(project_root, suites)
         context = gx.get_context(mode="file", project_root_dir=str(project_root))
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = gx_project.data_source(context)
         definitions = []
         for suite in suites:
             gx_suite = context.suites.add_or_update(gx_project.expectation_suite(gx, suite))
@@ -79,7 +77,7 @@ def validate(
                 context.validation_definitions.add_or_update(
                     gx.ValidationDefinition(
                         name=suite.name,
-                        data=gx_project.batch_definition(source, suite, day),
+                        data=gx_project.batch_definition(context, suite, day),
                         suite=gx_suite,
                     )
                 )
@@ -91,7 +89,6 @@ def validate(
         finally:
             # GX keeps a pooled SQLAlchemy engine per data source; close it, or every
             # validation in a long-lived process would hold warehouse connections open.
-            source.get_execution_engine().close()
             for definition in definitions:
                 definition.data.data_asset.datasource.get_execution_engine().close()
         docs = [site["site_url"] for site in context.get_docs_sites_urls()]

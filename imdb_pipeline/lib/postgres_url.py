@@ -1,6 +1,6 @@
 """One place that turns the PostgreSQL URLs users hand us into what each driver expects."""
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _ACCEPTED_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg")
 
@@ -39,3 +39,12 @@ def with_database(url: str, database: str) -> str:
     """The same server URL pointing at another database."""
     parts = urlsplit(libpq_url(url))
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The same URL with `schema` as the connections' search path (libpq `options`), so that
+    unqualified table names are looked up there."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"{query.get('options', '')} -csearch_path={schema}".strip()
+    return urlunsplit((*parts[:3], urlencode(query), parts.fragment))

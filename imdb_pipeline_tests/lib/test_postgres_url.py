@@ -72,3 +72,13 @@ def test_with_database_keeps_server_and_query():
 def test_with_database_rejects_a_non_postgres_url():
     with pytest.raises(ValueError, match="Not a PostgreSQL URL"):
         with_database("mysql://h/db", "other")
+
+
+def test_search_path_is_added_to_the_connection_options_keeping_the_query():
+    from imdb_pipeline.lib.postgres_url import with_search_path
+
+    url = with_search_path("postgresql+psycopg2://u:p@h:5432/db?sslmode=require", "core")
+    assert url == "postgresql+psycopg2://u:p@h:5432/db?sslmode=require&options=-csearch_path%3Dcore"
+    assert with_search_path(url.replace("core", "x"), "core").endswith(
+        "options=-csearch_path%3Dx+-csearch_path%3Dcore"
+    )
