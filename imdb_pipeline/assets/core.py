@@ -155,13 +155,13 @@ def build_daily_star(
     genres, actors, directors = DIM_GENRES.qualified, DIM_ACTORS.qualified, DIM_DIRECTORS.qualified
 
     def fact_measures(cursor: PgCursor) -> dict:
-        """C and m of the weighted rating, and the day's headline numbers for anomaly checks."""
-        cursor.execute(facts.mean_rating_select(stg, day))
-        mean_rating = cursor.fetchone()[0] or 0.0
+        """The day's headline numbers for anomaly checks, and m and C of the weighted rating.
+        The fact holds every staged movie of the day, so C, the day's mean rating, is the
+        fact's average rating: no second pass over staging."""
         cursor.execute(facts.key_measures_select(FACT_MOVIE_PERFORMANCE.qualified, day))
+        measures = dict(zip(facts.KEY_MEASURES, map(float, cursor.fetchone())))
         return {"weighted_rating_m": config.minimum_votes,
-                "weighted_rating_C": round(float(mean_rating), 4),
-                **dict(zip(facts.KEY_MEASURES, map(float, cursor.fetchone())))}  # fmt: skip
+                "weighted_rating_C": measures["avg_rating"], **measures}  # fmt: skip
 
     # Longest first (see DIMENSION_BUILDS).
     builds = {

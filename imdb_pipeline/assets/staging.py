@@ -16,7 +16,8 @@ from imdb_pipeline.io_managers.raw_files import RawFile
 from imdb_pipeline.lib import pg_tables
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.staging import stage
-from imdb_pipeline.lib.warehouse_tables import STG_MOVIES, STG_MOVIES_REJECTS, quote
+from imdb_pipeline.lib.sql_text import quote
+from imdb_pipeline.lib.warehouse_tables import STG_MOVIES, STG_MOVIES_REJECTS
 from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -54,7 +55,9 @@ def stage_movies(
         with raw_file.open() as stream, warehouse.build_transaction() as cursor:
             staged = stage(stream, raw_file.source_uri, day)
             movies, repeated = pg_tables.replace_partition_from_rows(
-                cursor, STG_MOVIES, day, staged, resolve_duplicates=keep_last_row
+                cursor, STG_MOVIES, day, staged,
+                # A movie_id repeated in the file keeps its last valid row.
+                resolve_duplicates=pg_tables.keep_last("movie_id", "source_line"),
             )
             rejects = staged.rejects
             pg_tables.replace_partition_from_rows(
@@ -78,16 +81,6 @@ def stage_movies(
     )  # fmt: skip
     yield dg.MaterializeResult(asset_key=STG_MOVIES_KEY, metadata=movies_metadata)
     yield dg.MaterializeResult(asset_key=STG_MOVIES_REJECTS_KEY, metadata=rejects_metadata)
-
-
-def keep_last_row(cursor: PgCursor, table: str) -> int:
-    """A movie_id repeated in the file keeps its last valid row (the highest source line)."""
-    cursor.execute(
-        f"DELETE FROM {table} AS t USING (SELECT movie_id, max(source_line) AS last_line "
-        f"FROM {table} GROUP BY movie_id HAVING count(*) > 1) AS r "
-        "WHERE t.movie_id = r.movie_id AND t.source_line < r.last_line"
-    )
-    return cursor.rowcount
 
 
 def _reason_counts(cursor: PgCursor, day: dt.date) -> dg.MetadataValue:

@@ -7,6 +7,7 @@ import dagster as dg
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
 
@@ -63,11 +64,11 @@ def written(
 ) -> dict:
     """Metadata of a table write: rows written (a day's, or the whole table's), the declared
     columns (which Dagster's schema-change check compares run to run) and a preview."""
-    where = f" WHERE {table.partition_column} = DATE '{day.isoformat()}'" if day else ""
+    where = f" WHERE {quote(table.partition_column)} = {day_sql(day)}" if day else ""
     cursor.execute(f"SELECT * FROM {table.qualified}{where} LIMIT {PREVIEW_ROWS}")
     names = [column.name for column in cursor.description]
     preview = dg.MetadataValue.table(
-        records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row)}) for row in cursor.fetchall()],
+        records=[dg.TableRecord({n: plain(v) for n, v in zip(names, row)}) for row in cursor.fetchall()],
         schema=dg.TableSchema(columns=[dg.TableColumn(c.name, c.pg_type) for c in table.columns]),
     )
     return {
@@ -85,9 +86,3 @@ def build_tables(
     """Run a step's table builds at the same time; each returns its table's metadata."""
     for key, metadata, seconds in warehouse.build_concurrently(builds):
         yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
-
-
-def _plain(value):
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    return str(value)

@@ -32,14 +32,14 @@ KEPT_RESULTS_PER_TABLE = 30
 
 logger = logging.getLogger(__name__)
 _importing: threading.Thread | None = None
-_importing_lock = threading.Lock()
+_threads_lock = threading.Lock()
 _docs_builder: ThreadPoolExecutor | None = None
 
 
 def import_in_background() -> None:
     """Start importing GX (and the expectation of our own) on a thread, once per process."""
     global _importing
-    with _importing_lock:
+    with _threads_lock:
         if _importing is None:
             _importing = threading.Thread(target=_import, name="import-great-expectations",
                                           daemon=True)  # fmt: skip
@@ -48,7 +48,7 @@ def import_in_background() -> None:
 
 def great_expectations():
     """The `great_expectations` module, once imported (waiting for a background import)."""
-    with _importing_lock:
+    with _threads_lock:
         importing = _importing
     if importing is not None:
         importing.join()
@@ -74,7 +74,7 @@ def build_data_docs_in_background(project_root: Path, context, identifiers: list
         except Exception:  # the checks' results stand; only their pages are missing
             logger.exception("Could not update the Data Docs under %s", project_root)
 
-    with _importing_lock:
+    with _threads_lock:
         if _docs_builder is None:
             # One worker: pages are rendered in the order the validations ran. Its thread is
             # joined when the interpreter exits, so a run's pages are complete by then.
@@ -98,6 +98,11 @@ def data_source(context, schema: str):
         return context.data_sources.add_postgres(name=name, connection_string="${" + variable + "}")
 
 
+def slice_table(suite: TableSuite, day: dt.date | None) -> str:
+    """The table a suite validates: the day's partition of a daily table, or the table."""
+    return partition_name(suite.target, day) if suite.partition_column else suite.table
+
+
 def batch_definition(context, suite: TableSuite, day: dt.date | None):
     """The rows a suite validates: a whole table, or the day's partition of a daily table.
 
@@ -106,7 +111,7 @@ def batch_definition(context, suite: TableSuite, day: dt.date | None):
     history first and filter each expectation with EXTRACT(), reading the whole history; a
     query asset makes GX run the query just to learn its columns, fetching every row.)
     """
-    table = partition_name(suite.target, day) if suite.partition_column else suite.table
+    table = slice_table(suite, day)
     source = data_source(context, suite.schema)
     try:
         asset = source.get_asset(suite.name)

@@ -21,6 +21,7 @@ from psycopg2 import sql
 from imdb_pipeline.checks import gx_project
 from imdb_pipeline.checks.rules import Rule, TableSuite
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url
+from imdb_pipeline.lib.sql_text import plain, quote
 
 SAMPLE_LIMIT = 20
 DETAILED = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_LIMIT}
@@ -174,24 +175,15 @@ def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutco
 
 def _sample_rows(url: str, query: str, suite: TableSuite, day) -> list[dict]:
     """Up to SAMPLE_LIMIT offending rows of an unexpected-rows query, for the steward."""
-    table = f'"{suite.schema}"."{suite.table}"'
-    where = f" WHERE \"{suite.partition_column}\" = '{day.isoformat()}'" if day else ""
-    statement = query.replace("{batch}", f"(SELECT * FROM {table}{where})")
+    batch = f"{quote(suite.schema)}.{quote(gx_project.slice_table(suite, day))}"
+    statement = query.replace("{batch}", batch)
     connection = psycopg2.connect(libpq_url(url))
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT * FROM ({statement}) offending LIMIT {SAMPLE_LIMIT}")
             names = [column.name for column in cursor.description]
             return [
-                {name: _plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()
+                {name: plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()
             ]
     finally:
         connection.close()
-
-
-def _plain(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-

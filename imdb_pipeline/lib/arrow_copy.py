@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.lib.warehouse_tables import quote
+from imdb_pipeline.lib.sql_text import quote
 
 # Encoded batches waiting for the server: enough to keep both sides busy, few enough for memory.
 QUEUE_DEPTH = 3

@@ -13,11 +13,10 @@ from imdb_pipeline.lib.dimensions import list_items_sql
 from imdb_pipeline.lib.facts import (
     MOVIE_VERSION_MISSING,
     KeyCheck,
-    day_sql,
     movie_version_join,
     unresolved_select,
 )
-from imdb_pipeline.lib.warehouse_tables import quote
+from imdb_pipeline.lib.sql_text import day_sql, quote
 
 
 def bridge_movie_genre_select(

@@ -26,9 +26,9 @@ import pyarrow.csv as pa_csv
 
 from imdb_pipeline.lib.compression import decompressed_chunks
 from imdb_pipeline.lib.lists import holds
-from imdb_pipeline.lib.source_file import SourceFileError, read_header
+from imdb_pipeline.lib.source_file import RECORD_BLOCK_BYTES, SourceFileError, read_header
 
-DEFAULT_BLOCK_SIZE = 4 << 20
+DEFAULT_BLOCK_SIZE = RECORD_BLOCK_BYTES
 _BLOCKS_AHEAD = 2
 _READ_STALL = 1.0
 

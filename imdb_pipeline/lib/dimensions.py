@@ -9,13 +9,12 @@ same whether day 2 was loaded after it or in the same backfill.
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.lib.contract import LIST_JOINER
-from imdb_pipeline.lib.facts import text_sql
+from imdb_pipeline.lib.sql_text import quote, text_sql
 from imdb_pipeline.lib.warehouse_tables import (
     DIM_ACTORS,
     DIM_DIRECTORS,
     DIM_GENRES,
     Table,
-    quote,
 )
 
 RUNTIME_BUCKETS = ((90, "under 90 min"), (120, "90-119 min"), (150, "120-149 min"))

@@ -12,28 +12,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
-from imdb_pipeline.lib.warehouse_tables import FACT_MOVIE_PERFORMANCE, quote
+from imdb_pipeline.lib.sql_text import day_sql, quote, text_sql
 
 # IMDb's Top 250 formula: WR = v/(v+m) * R + m/(v+m) * C, where R is the movie's mean rating,
 # v its number of votes, m the votes needed to be listed (the weight given to the prior) and C
 # the mean rating across all movies of the day's snapshot. Few votes pull a movie towards C.
 DEFAULT_MINIMUM_VOTES = 25_000
-COLUMNS = list(FACT_MOVIE_PERFORMANCE.column_names)
 KEY_MEASURES = ("avg_rating", "total_votes", "total_gross_millions")
 MOVIE_VERSION_MISSING = "dim_movies version valid that day"
 
 # Binary floats store 8.725 as 8.72499999...; a nudge far below the data's own precision
 # restores the decimal reading, so halves round away from zero as numeric ROUND does.
 _NUDGE = "float8 '1e-9'"
-
-
-def day_sql(day: dt.date) -> str:
-    """`DATE 'YYYY-MM-DD'`; anything but a date is refused rather than rendered."""
-    return f"DATE '{dt.date.isoformat(day)}'"
-
-
-def text_sql(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def round_half_up_sql(value_sql: str, decimals: int) -> str:

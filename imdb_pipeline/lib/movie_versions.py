@@ -18,13 +18,11 @@ import datetime as dt
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.lib.dimensions import runtime_bucket_sql
-from imdb_pipeline.lib.facts import day_sql
-from imdb_pipeline.lib.warehouse_tables import DIM_MOVIES, quote
+from imdb_pipeline.lib.sql_text import day_sql, quote
 
 TRACKED_ATTRIBUTES = ("title", "year", "certificate", "runtime_minutes", "description", "director")
 OPEN_END = dt.date(9999, 12, 31)
 HISTORY_COLUMNS = [SNAPSHOT_DATE, "movie_id", *TRACKED_ATTRIBUTES]
-COLUMNS = list(DIM_MOVIES.column_names)
 
 
 def dim_movies_select(history: str, existing: str | None) -> str:

@@ -23,11 +23,27 @@ from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.lib.arrow_copy import copy_batches
-from imdb_pipeline.lib.warehouse_tables import Table, quote
+from imdb_pipeline.lib.sql_text import day_sql, quote
+from imdb_pipeline.lib.warehouse_tables import Table, create_table_sql
 
 # Called with (cursor, qualified new table) when the primary key finds repeated keys in rows
 # loaded with COPY; removes the surplus rows and returns how many it removed.
 ResolveDuplicates = Callable[[PgCursor, str], int]
+
+
+def keep_last(key: str, order: str) -> ResolveDuplicates:
+    """Resolve repeated `key`s by keeping, of each, the row with the highest `order`."""
+
+    def resolve(cursor: PgCursor, table: str) -> int:
+        key_sql, order_sql = quote(key), quote(order)
+        cursor.execute(
+            f"DELETE FROM {table} AS t USING (SELECT {key_sql}, max({order_sql}) AS last "
+            f"FROM {table} GROUP BY {key_sql} HAVING count(*) > 1) AS r "
+            f"WHERE t.{key_sql} = r.{key_sql} AND t.{order_sql} < r.last"
+        )
+        return cursor.rowcount
+
+    return resolve
 
 
 def replace_table_as(cursor: PgCursor, table: Table, select: str) -> int:
@@ -62,7 +78,7 @@ def replace_partition_from_rows(
     which is set to `day`). Returns (rows kept, repeated rows removed by `resolve_duplicates`)."""
     _ensure_partitioned(cursor, table)
     building = _building_name(table.name)
-    cursor.execute(_create(table, building, day))
+    cursor.execute(create_table_sql(table, building, day, keys=False))
     target = f"{quote(table.schema)}.{quote(building)}"
     columns = [name for name in table.column_names if name != table.partition_column]
     rows = copy_batches(cursor, target, columns, batches)
@@ -100,7 +116,7 @@ def ensure_table(cursor: PgCursor, table: Table) -> None:
     """Create the (unpartitioned) table with its keys unless it exists."""
     ensure_schema(cursor, table.schema)
     if not table_exists(cursor, table.schema, table.name):
-        cursor.execute(_create(table, table.name))
+        cursor.execute(create_table_sql(table, keys=False))
         _add_keys(cursor, table, table.name)
 
 
@@ -143,31 +159,13 @@ def _create_as(
     """A new table of the declared shape filled by `select`; returns the row count. NOT NULL
     and the day's CHECK are declared first, so rows are checked as they are inserted, which
     costs less than validating the filled table in another pass."""
-    cursor.execute(_create(table, name, day))
+    cursor.execute(create_table_sql(table, name, day, keys=False))
     names = ", ".join(map(quote, table.column_names))
     cursor.execute(
         f"INSERT INTO {quote(table.schema)}.{quote(name)} ({names}) "
         f"SELECT {_casts(table)} FROM ({select}) AS q"
     )
     return cursor.rowcount
-
-
-def _create(table: Table, name: str, day: dt.date | None = None) -> str:
-    """The declared columns with their NOT NULLs; for one day of a daily table, that day as the
-    default and a CHECK (which also lets ATTACH PARTITION skip its own scan). Keys come later:
-    `_add_keys`."""
-    parts = []
-    for column in table.columns:
-        definition = f"{quote(column.name)} {column.pg_type}{'' if column.nullable else ' NOT NULL'}"
-        if day is not None and column.name == table.partition_column:
-            definition += f" DEFAULT DATE '{day.isoformat()}'"
-        parts.append(definition)
-    if day is not None:
-        parts.append(
-            f"CONSTRAINT {quote(name + '_day')} "
-            f"CHECK ({quote(table.partition_column)} = DATE '{day.isoformat()}')"
-        )
-    return f"CREATE TABLE {quote(table.schema)}.{quote(name)} ({', '.join(parts)})"
 
 
 def _add_keys(cursor: PgCursor, table: Table, name: str) -> None:
@@ -220,10 +218,8 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
             f"ALTER TABLE {quote(table.schema)}.{quote(legacy)} "
             f"DROP CONSTRAINT IF EXISTS {quote(table.name + '_pkey')}"
         )
-    keys = ", ".join(map(quote, table.primary_key))
     cursor.execute(
-        _create(table, table.name).removesuffix(")") + f", PRIMARY KEY ({keys})) "
-        f"PARTITION BY LIST ({quote(table.partition_column)})"
+        f"{create_table_sql(table)} PARTITION BY LIST ({quote(table.partition_column)})"
     )
     if legacy:
         source = f"{quote(table.schema)}.{quote(legacy)}"
@@ -231,7 +227,7 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
         for (day,) in sorted(cursor.fetchall()):
             replace_partition_as(
                 cursor, table, day,
-                f"SELECT * FROM {source} WHERE {quote(table.partition_column)} = DATE '{day}'",
+                f"SELECT * FROM {source} WHERE {quote(table.partition_column)} = {day_sql(day)}",
             )  # fmt: skip
         cursor.execute(f"DROP TABLE {source}")
 
@@ -243,5 +239,5 @@ def _exchange_partition(cursor: PgCursor, table: Table, building: str, day: dt.d
     _rename(cursor, table, building, final)
     cursor.execute(
         f"ALTER TABLE {table.qualified} ATTACH PARTITION {quote(table.schema)}.{quote(final)} "
-        f"FOR VALUES IN (DATE '{day.isoformat()}')"
+        f"FOR VALUES IN ({day_sql(day)})"
     )

@@ -17,9 +17,9 @@ from imdb_pipeline.lib.contract import COLUMN_NAMES
 
 CHUNK_BYTES = 1 << 20
 # pyarrow parses records in blocks of this size; a record may straddle one block boundary, so
-# any record up to this size (and some up to twice it) can be read. Larger blocks cost memory
-# (pyarrow's buffers take about 30 times the block size) and gain no speed.
-RECORD_BLOCK_BYTES = 1 << 20
+# any record up to this size (and some up to twice it) can be read. The raw profile and staging
+# use the same size, so a file the raw step accepts is one staging can read.
+RECORD_BLOCK_BYTES = 4 << 20
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 

@@ -5,9 +5,11 @@ table from this declaration, so a table's shape never depends on what a query ha
 Daily tables (`partition_column` set) are PostgreSQL partitioned tables with one partition per day.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
+from imdb_pipeline.lib.sql_text import day_sql, quote
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,6 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 STG_MOVIES = Table("staging", "stg_movies", _columns("""
@@ -176,23 +174,27 @@ AGG_TOP_MOVIES = Table("analytics", "agg_top_movies", _columns("""
     votes bigint
 """), primary_key=("rank",))
 
-ALL_TABLES = (
-    STG_MOVIES, STG_MOVIES_REJECTS, DIM_MOVIES, DIM_DIRECTORS, DIM_GENRES, DIM_ACTORS,
-    BRIDGE_MOVIE_GENRE, BRIDGE_MOVIE_ACTOR, FACT_MOVIE_PERFORMANCE, AGG_DIRECTOR_STATS,
-    AGG_GENRE_TRENDS, AGG_YEARLY_REVENUE, AGG_TOP_MOVIES,
-)  # fmt: skip
+def create_table_sql(
+    table: Table, name: str | None = None, day: dt.date | None = None, keys: bool = True
+) -> str:
+    """`CREATE TABLE` for the declared columns, NOT NULLs included, as a plain (unpartitioned)
+    table; with its primary and unique keys unless `keys` is false.
 
-
-def create_table_sql(table: Table, name: str | None = None) -> str:
-    """`CREATE TABLE` for the declared columns and keys, as a plain (unpartitioned) table.
-
-    `name` overrides the table name (e.g. a fixture table in tests); the schema stays.
+    `name` overrides the table name (a table being built, or a fixture in tests); the schema
+    stays. For one `day` of a daily table, that day is the day column's default and a CHECK.
     """
-    target = f"{quote(table.schema)}.{quote(name or table.name)}"
-    parts = [
-        f"{quote(column.name)} {column.pg_type}{'' if column.nullable else ' NOT NULL'}"
-        for column in table.columns
-    ]
-    parts.append(f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})")
-    parts.extend(f"UNIQUE ({', '.join(map(quote, columns))})" for columns in table.unique)
-    return f"CREATE TABLE {target} ({', '.join(parts)})"
+    parts = []
+    for column in table.columns:
+        definition = f"{quote(column.name)} {column.pg_type}{'' if column.nullable else ' NOT NULL'}"
+        if day is not None and column.name == table.partition_column:
+            definition += f" DEFAULT {day_sql(day)}"
+        parts.append(definition)
+    if day is not None:
+        parts.append(
+            f"CONSTRAINT {quote((name or table.name) + '_day')} "
+            f"CHECK ({quote(table.partition_column)} = {day_sql(day)})"
+        )
+    if keys:
+        parts.append(f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})")
+        parts.extend(f"UNIQUE ({', '.join(map(quote, columns))})" for columns in table.unique)
+    return f"CREATE TABLE {quote(table.schema)}.{quote(name or table.name)} ({', '.join(parts)})"

@@ -70,8 +70,9 @@ class WarehouseResource(dg.ConfigurableResource):
         self, builds: Mapping[dg.AssetKey, Callable[[PgCursor], Result]]
     ) -> Iterator[tuple[dg.AssetKey, Result, float]]:
         """Run independent builds at the same time, each in its own transaction, and yield
-        (key, result, seconds it took) as each commits. If any fails, the others still finish (and commit), then
-        the first failure is raised: each table stays atomic, whatever happens to the others."""
+        (key, result, seconds it took) as each commits. If any fails, the others still finish
+        (and commit), then the first failure is raised: each table stays atomic, whatever
+        happens to the others."""
         url = self.url()  # once, before the threads: it may start the embedded server
 
         def run(build: Callable[[PgCursor], Result]) -> tuple[Result, float]:

@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from imdb_pipeline.constants import ENV_RAW_STORE_URI, ENV_SOURCE_URI
+from imdb_pipeline.lib.source_file import RECORD_BLOCK_BYTES
 from imdb_pipeline_tests.conftest import SAMPLE
 from imdb_pipeline_tests.warehouse_state import (
     failure_messages,
@@ -47,7 +48,7 @@ BAD_SOURCES = {
     "named .gz, not gzip": (".csv.gz", SAMPLE.read_bytes(), ["content is not gzip-compressed"]),
     "quote left open": (
         ".csv",
-        (HEADER + "\n" + FIRST_ROW + '\ntt1,"' + "x" * (3 << 20) + "\n").encode(),
+        (HEADER + "\n" + FIRST_ROW + '\ntt1,"' + "x" * (3 * RECORD_BLOCK_BYTES) + "\n").encode(),
         ["not a readable CSV file", "is a quote left open?"],
     ),
 }

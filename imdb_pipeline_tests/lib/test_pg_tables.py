@@ -139,13 +139,9 @@ def test_a_stream_that_breaks_half_way_surfaces_its_error_and_keeps_the_day(ware
 
 
 def test_repeated_keys_go_to_the_resolver_or_fail_the_load(warehouse_url):
-    def keep_last(cursor, table) -> int:
-        cursor.execute(f"DELETE FROM {table} t WHERE line < (SELECT max(line) FROM {table} u WHERE u.id = t.id)")
-        return cursor.rowcount
-
     rows = [(1, "first", 1), (2, "b", 2), (1, "last", 3)]
     assert run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(
-        c, DAILY, D1, batches(*rows), resolve_duplicates=keep_last)) == (2, 1)  # fmt: skip
+        c, DAILY, D1, batches(*rows), resolve_duplicates=pg_tables.keep_last("id", "line"))) == (2, 1)  # fmt: skip
     assert query(warehouse_url, "SELECT id, name FROM core.daily_things ORDER BY id") == [
         (1, "last"), (2, "b")]  # fmt: skip
 

@@ -10,6 +10,7 @@ import pytest
 from imdb_pipeline.lib.contract import COLUMN_NAMES
 from imdb_pipeline.lib.source_file import (
     CHUNK_BYTES,
+    RECORD_BLOCK_BYTES,
     SourceFileError,
     first_line,
     profile,
@@ -248,7 +249,7 @@ def test_a_character_cut_at_the_end_of_the_file_is_not_utf8():
 
 
 def test_a_record_longer_than_a_block_is_rejected():
-    data = csv_bytes(ROW, ROW.replace("Desc", '"' + "x" * (3 * CHUNK_BYTES)), ROW)
+    data = csv_bytes(ROW, ROW.replace("Desc", '"' + "x" * (3 * RECORD_BLOCK_BYTES)), ROW)
     with pytest.raises(SourceFileError, match="not a readable CSV file .a record is too long"):
         profiled(data)
 
