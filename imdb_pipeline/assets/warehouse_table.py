@@ -84,5 +84,6 @@ def build_tables(
     warehouse: WarehouseResource, builds: Mapping[dg.AssetKey, Callable[[PgCursor], dict]]
 ) -> Iterator[dg.MaterializeResult]:
     """Run a step's table builds at the same time; each returns its table's metadata."""
-    for key, metadata, seconds in warehouse.build_concurrently(builds):
+    schemas = {key.path[0] for key in builds}  # see table_key
+    for key, metadata, seconds in warehouse.build_concurrently(builds, schemas):
         yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})

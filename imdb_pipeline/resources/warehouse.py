@@ -1,7 +1,7 @@
 """The PostgreSQL warehouse as a Dagster resource: an external server or the embedded one."""
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import TypeVar
@@ -12,6 +12,7 @@ from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.deployment import warehouse_url
+from imdb_pipeline.lib import pg_tables
 
 Result = TypeVar("Result")
 
@@ -67,13 +68,24 @@ class WarehouseResource(dg.ConfigurableResource):
             yield cursor
 
     def build_concurrently(
-        self, builds: Mapping[dg.AssetKey, Callable[[PgCursor], Result]]
+        self,
+        builds: Mapping[dg.AssetKey, Callable[[PgCursor], Result]],
+        schemas: Iterable[str] = (),
     ) -> Iterator[tuple[dg.AssetKey, Result, float]]:
         """Run independent builds at the same time, each in its own transaction, and yield
         (key, result, seconds it took) as each commits. If any fails, the others still finish
         (and commit), then the first failure is raised: each table stays atomic, whatever
-        happens to the others."""
+        happens to the others.
+
+        The `schemas` the builds write to are created first, in a transaction of their own: a
+        schema created inside one build's transaction would make every other build wait for
+        that transaction to end before it could use the schema."""
         url = self.url()  # once, before the threads: it may start the embedded server
+        if schemas:
+            with transaction(url, self.application_name) as connection, \
+                    connection.cursor() as cursor:
+                for schema in sorted(set(schemas)):
+                    pg_tables.ensure_schema(cursor, schema)
 
         def run(build: Callable[[PgCursor], Result]) -> tuple[Result, float]:
             started = time.perf_counter()
