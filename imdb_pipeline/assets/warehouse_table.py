@@ -2,8 +2,10 @@
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import dagster as dg
+from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
@@ -85,5 +87,20 @@ def build_tables(
 ) -> Iterator[dg.MaterializeResult]:
     """Run a step's table builds at the same time; each returns its table's metadata."""
     schemas = {key.path[0] for key in builds}  # see table_key
-    for key, metadata, seconds in warehouse.build_concurrently(builds, schemas):
-        yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
+    with dependents_fail_at_once():
+        for key, metadata, seconds in warehouse.build_concurrently(builds, schemas):
+            yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
+
+
+@contextmanager
+def dependents_fail_at_once() -> Iterator[None]:
+    """A view someone built on a whole table stops the table's replacement: it is never dropped
+    for them. Retrying cannot help, so the step fails at once and says what to do."""
+    try:
+        yield
+    except errors.DependentObjectsStillExist as error:
+        raise dg.Failure(
+            description=f"{error.pgerror.strip()}\nThis table is replaced as a whole on every "
+            "run: drop the objects that depend on it before the run and create them again after.",
+            allow_retries=False,
+        ) from None

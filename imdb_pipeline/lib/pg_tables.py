@@ -2,7 +2,8 @@
 
 Every write builds new rows in a table of its own and swaps it in at the end, so readers see the
 previous content, complete, until the transaction commits, and a failure leaves it untouched:
-- a whole table (`replace_table_as`): a new table, then DROP + RENAME;
+- a whole table (`replace_table_as`): a new table, then DROP + RENAME; the two halves
+  (`build_table_as`, `swap_in`) can also run in separate transactions;
 - one day of a daily table (`replace_partition_as`, `replace_partition_from_rows`): daily tables
   are PostgreSQL tables partitioned by day; the day is built as a new table and exchanged for
   the day's partition (DROP + ATTACH), so re-running a day never touches the other days;
@@ -48,13 +49,32 @@ def keep_last(key: str, order: str) -> ResolveDuplicates:
 
 def replace_table_as(cursor: PgCursor, table: Table, select: str) -> int:
     """Replace the whole table with the rows of `select`; returns the row count."""
+    building, rows = build_table_as(cursor, table, select)
+    swap_in(cursor, table, building)
+    return rows
+
+
+def build_table_as(cursor: PgCursor, table: Table, select: str) -> tuple[str, int]:
+    """A new, keyed table of `table`'s shape holding the rows of `select`, under a name of its
+    own: (that name, row count). `swap_in` puts it in the table's place. Built in one
+    transaction and swapped in another, several tables can be built side by side and put in
+    place together; `drop_building` removes one that is not swapped in."""
     ensure_schema(cursor, table.schema)
     building = _building_name(table.name)
     rows = _create_as(cursor, table, building, select)
     _add_keys(cursor, table, building)
+    return building, rows
+
+
+def swap_in(cursor: PgCursor, table: Table, building: str) -> None:
+    """Put the table built by `build_table_as` in place of `table`, dropping the old one."""
     cursor.execute(f"DROP TABLE IF EXISTS {table.qualified}")
     _rename(cursor, table, building, table.name)
-    return rows
+
+
+def drop_building(cursor: PgCursor, table: Table, building: str) -> None:
+    """Remove a table built by `build_table_as`; nothing if it was swapped in or is gone."""
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(table.schema)}.{quote(building)}")
 
 
 def replace_partition_as(cursor: PgCursor, table: Table, day: dt.date, select: str) -> int:

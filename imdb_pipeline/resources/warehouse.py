@@ -14,6 +14,7 @@ from psycopg2.extensions import cursor as PgCursor
 from imdb_pipeline.deployment import warehouse_url
 from imdb_pipeline.lib import pg_tables
 
+Key = TypeVar("Key")
 Result = TypeVar("Result")
 
 
@@ -69,9 +70,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def build_concurrently(
         self,
-        builds: Mapping[dg.AssetKey, Callable[[PgCursor], Result]],
+        builds: Mapping[Key, Callable[[PgCursor], Result]],
         schemas: Iterable[str] = (),
-    ) -> Iterator[tuple[dg.AssetKey, Result, float]]:
+    ) -> Iterator[tuple[Key, Result, float]]:
         """Run independent builds at the same time, each in its own transaction, and yield
         (key, result, seconds it took) as each commits. If any fails, the others still finish
         (and commit), then the first failure is raised: each table stays atomic, whatever

@@ -1,9 +1,11 @@
 """The whole graph on the bundled sample, against a real PostgreSQL."""
 
+import dagster as dg
+import psycopg2
 import pytest
 
 from imdb_pipeline_tests.conftest import query
-from imdb_pipeline_tests.warehouse_state import materialize_all, table_fingerprints
+from imdb_pipeline_tests.warehouse_state import failure_messages, materialize_all, table_fingerprints
 
 # Counted by hand from imdb_pipeline/data/imdb_movies.csv: 50 rows, 2 rejected (rating 12.5 on
 # line 21, movie_id tt12ab34 on line 37), 1 repeated movie_id, so 47 movies.
@@ -147,3 +149,31 @@ def test_materializing_twice_changes_nothing(loaded_sample):
     first = table_fingerprints(loaded_sample)
     materialize_all()
     assert table_fingerprints(loaded_sample) == first
+
+
+ANALYTICS = ["agg_director_stats", "agg_genre_trends", "agg_yearly_revenue", "agg_top_movies"]
+
+
+def test_analytics_are_put_in_place_all_together_or_not_at_all(loaded_sample):
+    # A BI view on one analytics table stops its replacement, and with it that of the other
+    # three, although they were built (on another connection too) before the swap failed.
+    def table_ids():
+        return query(loaded_sample, "SELECT relname, oid FROM pg_class WHERE relnamespace = "
+                     "'analytics'::regnamespace AND relkind = 'r' ORDER BY 1")  # fmt: skip
+
+    before = table_ids()
+    connection = psycopg2.connect(loaded_sample)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("CREATE VIEW analytics.top_10 AS SELECT * FROM analytics.agg_top_movies "
+                       "WHERE rank <= 10")  # fmt: skip
+    connection.close()
+
+    result = materialize_all(
+        raise_on_error=False, day=None,
+        selection=dg.AssetSelection.assets(*[["analytics", t] for t in ANALYTICS]),
+    )
+
+    assert not result.success
+    assert "view analytics.top_10 depends on table analytics.agg_top_movies" in failure_messages(result)
+    assert table_ids() == before  # same four tables, no building table left behind
+    assert [name for name, _ in before] == sorted(ANALYTICS)

@@ -61,6 +61,7 @@ def test_whole_table_is_built_typed_keyed_and_replaced(warehouse_url):
     assert query(
         warehouse_url,
         "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'core.things'::regclass "
+                 "AND contype IN ('p', 'u') "
         "AND contype IN ('p', 'u') ORDER BY 1",
     ) == [("things_key0", "u"), ("things_pkey", "p")]
     assert query(
@@ -92,6 +93,27 @@ def test_a_dependent_view_stops_the_replace_instead_of_being_dropped(warehouse_u
         run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(2, "b")])))
 
     assert query(warehouse_url, "SELECT id FROM core.v") == [(1,)]
+
+
+def test_a_table_built_in_one_transaction_is_swapped_in_by_another(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a")])))
+    building, rows = run(warehouse_url, lambda c: pg_tables.build_table_as(c, WHOLE, values([(2, "b")])))
+
+    assert rows == 1
+    assert query(warehouse_url, "SELECT id FROM core.things") == [(1,)]  # not in place yet
+    run(warehouse_url, lambda c: pg_tables.swap_in(c, WHOLE, building))
+    assert query(warehouse_url, "SELECT id, name FROM core.things") == [(2, "b")]
+    assert query(warehouse_url, "SELECT conname FROM pg_constraint WHERE conrelid = 'core.things'::regclass "
+                 "AND contype IN ('p', 'u') "
+                 "ORDER BY 1") == [("things_key0",), ("things_pkey",)]  # fmt: skip
+    run(warehouse_url, lambda c: pg_tables.drop_building(c, WHOLE, building))  # already gone: no-op
+
+
+def test_a_built_table_that_is_never_swapped_in_can_be_dropped(warehouse_url):
+    building, _ = run(warehouse_url, lambda c: pg_tables.build_table_as(c, WHOLE, values([(2, "b")])))
+    run(warehouse_url, lambda c: pg_tables.drop_building(c, WHOLE, building))
+
+    assert query(warehouse_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'core'") == [(0,)]
 
 
 def test_rows_copied_from_arrow_keep_every_character_and_null(warehouse_url):
