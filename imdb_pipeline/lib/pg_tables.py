@@ -121,23 +121,23 @@ def insert_rows_as(cursor: PgCursor, table: Table, select: Callable[[str], str])
     """Add the rows of `select(existing table)` to the table, creating it on first use.
 
     The lock lets readers go on but makes concurrent writers wait, so two runs never hand out
-    the same new keys."""
-    ensure_table(cursor, table)
-    cursor.execute(f"LOCK TABLE {table.qualified} IN SHARE ROW EXCLUSIVE MODE")
+    the same new keys. A table created here gets its keys after its first rows, as a new
+    table does in `replace_table_as`: a first load adds every name at once."""
+    ensure_schema(cursor, table.schema)
+    created = not table_exists(cursor, table.schema, table.name)
+    if created:
+        cursor.execute(create_table_sql(table, keys=False))
+    else:
+        cursor.execute(f"LOCK TABLE {table.qualified} IN SHARE ROW EXCLUSIVE MODE")
     names = ", ".join(map(quote, table.column_names))
     cursor.execute(
         f"INSERT INTO {table.qualified} ({names}) "
         f"SELECT {_casts(table)} FROM ({select(table.qualified)}) AS q"
     )
-    return cursor.rowcount
-
-
-def ensure_table(cursor: PgCursor, table: Table) -> None:
-    """Create the (unpartitioned) table with its keys unless it exists."""
-    ensure_schema(cursor, table.schema)
-    if not table_exists(cursor, table.schema, table.name):
-        cursor.execute(create_table_sql(table, keys=False))
+    rows = cursor.rowcount
+    if created:
         _add_keys(cursor, table, table.name)
+    return rows
 
 
 def ensure_schema(cursor: PgCursor, schema: str) -> None:
