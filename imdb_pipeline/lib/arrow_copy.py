@@ -86,10 +86,18 @@ class _EncodedBatches(io.RawIOBase):
 
 
 def copy_batches(
-    cursor: PgCursor, target: str, columns: Sequence[str], batches: Iterable[pa.RecordBatch]
+    cursor: PgCursor,
+    target: str,
+    columns: Sequence[str],
+    batches: Iterable[pa.RecordBatch],
+    freeze: bool = False,
 ) -> int:
-    """COPY the batches' `columns` into `target` (qualified); returns the rows sent."""
-    statement = f"COPY {target} ({', '.join(map(quote, columns))}) FROM STDIN WITH (FORMAT csv)"
+    """COPY the batches' `columns` into `target` (qualified); returns the rows sent.
+
+    `freeze` writes the rows already frozen, for a table created in the same transaction (and
+    savepoint): its readers then never rewrite its pages to mark the rows as committed."""
+    options = "FORMAT csv, FREEZE" if freeze else "FORMAT csv"
+    statement = f"COPY {target} ({', '.join(map(quote, columns))}) FROM STDIN WITH ({options})"
     stream = _EncodedBatches(batches, columns)
     try:
         cursor.copy_expert(statement, stream, size=1 << 20)

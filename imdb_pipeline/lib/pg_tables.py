@@ -101,7 +101,7 @@ def replace_partition_from_rows(
     cursor.execute(create_table_sql(table, building, day, keys=False))
     target = f"{quote(table.schema)}.{quote(building)}"
     columns = [name for name in table.column_names if name != table.partition_column]
-    rows = copy_batches(cursor, target, columns, batches)
+    rows = copy_batches(cursor, target, columns, batches, freeze=True)
     removed = 0
     cursor.execute("SAVEPOINT add_keys")
     try:

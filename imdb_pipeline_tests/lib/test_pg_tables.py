@@ -123,6 +123,9 @@ def test_rows_copied_from_arrow_keep_every_character_and_null(warehouse_url):
     assert (kept, removed) == (len(rows), 0)
     assert query(warehouse_url, "SELECT id, name, line FROM core.daily_things ORDER BY id") == rows
     assert query(warehouse_url, "SELECT DISTINCT snapshot_date FROM core.daily_things") == [(D1,)]
+    # Loaded frozen: the pages are all-visible from the start, readers never rewrite them.
+    assert query(warehouse_url, "SELECT relpages, relallvisible FROM pg_class "
+                 "WHERE relname = 'daily_things_p20240301'") == [(1, 1)]  # fmt: skip
 
 
 def test_days_are_partitions_and_a_rerun_replaces_only_its_day(warehouse_url):
