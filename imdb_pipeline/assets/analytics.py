@@ -5,9 +5,7 @@ leaves them as they are. Built by SQL inside the warehouse, side by side, and pu
 four together, in one transaction.
 """
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import dagster as dg
 from psycopg2.extensions import cursor as PgCursor
@@ -20,12 +18,14 @@ from imdb_pipeline.assets.core import (
     FACT_KEY,
 )
 from imdb_pipeline.assets.warehouse_table import (
-    dependents_fail_at_once,
+    BuiltAside,
+    build_aside,
+    build_side_by_side_then_swap,
     table_key,
     table_spec,
     written,
 )
-from imdb_pipeline.lib import aggregates, pg_tables
+from imdb_pipeline.lib import aggregates
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
     AGG_GENRE_TRENDS,
@@ -36,7 +36,6 @@ from imdb_pipeline.lib.warehouse_tables import (
     DIM_GENRES,
     DIM_MOVIES,
     FACT_MOVIE_PERFORMANCE,
-    Table,
 )
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -55,17 +54,6 @@ BUILD_GROUPS = [
     [AGG_GENRE_TRENDS_KEY],
     [AGG_DIRECTOR_STATS_KEY, AGG_YEARLY_REVENUE_KEY, AGG_TOP_MOVIES_KEY],
 ]
-
-
-@dataclass(frozen=True)
-class Built:
-    """An analytics table built under its building name, waiting to be swapped in."""
-
-    key: dg.AssetKey
-    table: Table
-    building: str
-    rows: int
-    seconds: float
 
 
 class AnalyticsConfig(dg.Config):
@@ -120,12 +108,9 @@ def build_analytics(
             {"size": config.top_movies_size, "minimum_votes": config.top_movies_minimum_votes},
         ),
     }  # fmt: skip
-    groups = [
-        [key for key in group if key in context.selected_asset_keys] for group in BUILD_GROUPS
-    ]
 
-    def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[Built]]:
-        def build(cursor: PgCursor) -> list[Built]:
+    def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[BuiltAside]]:
+        def build(cursor: PgCursor) -> list[BuiltAside]:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {LATEST_MOVIES} ON COMMIT DROP AS "
                 + aggregates.latest_movies_select(
@@ -133,34 +118,19 @@ def build_analytics(
                 )
             )
             cursor.execute(f"ANALYZE {LATEST_MOVIES}")
-            built = []
-            for key in keys:
-                table, select, _ = builds[key]
-                started = time.perf_counter()
-                building, rows = pg_tables.build_table_as(cursor, table, select)
-                built.append(Built(key, table, building, rows, time.perf_counter() - started))
-            return built
+            return [build_aside(cursor, key, *builds[key][:2]) for key in keys]
 
         return build
 
-    built: list[Built] = []
-    try:
-        for _, group, _ in warehouse.build_concurrently(
-            {index: build_group(keys) for index, keys in enumerate(groups) if keys},
-            schemas=[AGG_DIRECTOR_STATS.schema],
-        ):
-            built.extend(group)
-        results = []
-        with dependents_fail_at_once(), warehouse.connect() as connection, \
-                connection.cursor() as cursor:
-            for table in built:
-                pg_tables.swap_in(cursor, table.table, table.building)
-            for table in built:
-                metadata = written(cursor, table.table, table.rows, **builds[table.key][2])
-                results.append((table.key, {**metadata, "build_seconds": round(table.seconds, 3)}))
-    finally:
-        with warehouse.connect() as connection, connection.cursor() as cursor:
-            for table in built:  # those not swapped in: a build or the swap failed
-                pg_tables.drop_building(cursor, table.table, table.building)
+    groups = [[key for key in group if key in context.selected_asset_keys] for group in BUILD_GROUPS]
+    built = build_side_by_side_then_swap(
+        warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema]
+    )
+    with warehouse.connect() as connection, connection.cursor() as cursor:
+        results = [
+            (table.key, written(cursor, table.table, table.rows, **builds[table.key][2],
+                                build_seconds=table.seconds))
+            for table in built
+        ]  # fmt: skip
     for key, metadata in results:
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)

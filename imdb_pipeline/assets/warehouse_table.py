@@ -1,14 +1,17 @@
 """What every asset stored as a warehouse table declares, and what its materialization records."""
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dagster as dg
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.lib import pg_tables
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -104,3 +107,45 @@ def dependents_fail_at_once() -> Iterator[None]:
             "run: drop the objects that depend on it before the run and create them again after.",
             allow_retries=False,
         ) from None
+
+
+@dataclass(frozen=True)
+class BuiltAside:
+    """A table built under a name of its own (`build_aside`), waiting to be put in place."""
+
+    key: dg.AssetKey
+    table: Table
+    building: str
+    rows: int
+    seconds: float
+
+
+def build_aside(cursor: PgCursor, key: dg.AssetKey, table: Table, select: str) -> BuiltAside:
+    """Build `table` from `select` beside the one in place (`pg_tables.build_table_as`)."""
+    started = time.perf_counter()
+    building, rows = pg_tables.build_table_as(cursor, table, select)
+    return BuiltAside(key, table, building, rows, round(time.perf_counter() - started, 3))
+
+
+def build_side_by_side_then_swap(
+    warehouse: WarehouseResource,
+    groups: Sequence[Callable[[PgCursor], list[BuiltAside]]],
+    schemas: Sequence[str],
+) -> list[BuiltAside]:
+    """Run the groups of `build_aside` calls at the same time, each in its own transaction, then
+    put every table they built in place together, in one transaction: readers see all the old
+    tables or all the new ones. Tables built but not put in place (a group or the swap failed)
+    are dropped."""
+    built: list[BuiltAside] = []
+    try:
+        with dependents_fail_at_once():
+            for _, group, _ in warehouse.build_concurrently(dict(enumerate(groups)), schemas):
+                built.extend(group)
+            with warehouse.connect() as connection, connection.cursor() as cursor:
+                for table in built:
+                    pg_tables.swap_in(cursor, table.table, table.building)
+    finally:
+        with warehouse.connect() as connection, connection.cursor() as cursor:
+            for table in built:  # a no-op for those swapped in
+                pg_tables.drop_building(cursor, table.table, table.building)
+    return built

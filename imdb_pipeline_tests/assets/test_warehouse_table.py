@@ -1,0 +1,45 @@
+"""Tables built side by side and put in place together, on a real PostgreSQL."""
+
+import dagster as dg
+import psycopg2
+import pytest
+
+from imdb_pipeline.assets.warehouse_table import build_aside, build_side_by_side_then_swap
+from imdb_pipeline.lib.warehouse_tables import Column, Table
+from imdb_pipeline.resources.warehouse import WarehouseResource
+from imdb_pipeline_tests.conftest import query
+
+FIRST = Table("analytics", "first", (Column("id", "bigint", False),), primary_key=("id",))
+SECOND = Table("analytics", "second", (Column("id", "bigint", False),), primary_key=("id",))
+
+
+def _group(table: Table, select: str):
+    return lambda cursor: [build_aside(cursor, dg.AssetKey(["analytics", table.name]), table, select)]
+
+
+def _tables(url: str) -> list[tuple]:
+    return query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'analytics' ORDER BY 1")
+
+
+def _load(url: str, first: str, second: str) -> None:
+    build_side_by_side_then_swap(
+        WarehouseResource(), [_group(FIRST, first), _group(SECOND, second)], ["analytics"]
+    )
+
+
+def test_every_table_is_put_in_place(warehouse_url):
+    _load(warehouse_url, "SELECT 1 AS id", "SELECT 2 AS id")
+
+    assert _tables(warehouse_url) == [("first",), ("second",)]
+    assert query(warehouse_url, "SELECT id FROM analytics.second") == [(2,)]
+
+
+def test_a_failed_group_leaves_every_table_as_it_was(warehouse_url):
+    _load(warehouse_url, "SELECT 1 AS id", "SELECT 2 AS id")
+
+    with pytest.raises(psycopg2.errors.NotNullViolation):
+        _load(warehouse_url, "SELECT 10 AS id", "SELECT NULL::bigint AS id")
+
+    # The first group committed its table, which was never put in place, and is gone.
+    assert _tables(warehouse_url) == [("first",), ("second",)]
+    assert query(warehouse_url, "SELECT id FROM analytics.first") == [(1,)]
