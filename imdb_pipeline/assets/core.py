@@ -111,7 +111,8 @@ def _day_table(
     measures: Callable[[PgCursor], dict] | None = None,
 ) -> Callable[[PgCursor], dict]:
     """Build one day of a bridge or the fact. A row whose key does not resolve makes the load
-    fail (NOT NULL); it is then reported by its natural key rather than a constraint name."""
+    fail (NOT NULL); it is then reported by its natural key rather than a constraint name, and
+    not retried: the same rows would fail again."""
 
     def build(cursor: PgCursor) -> dict:
         cursor.execute("SAVEPOINT day_table")
@@ -120,7 +121,9 @@ def _day_table(
         except errors.NotNullViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT day_table")
             cursor.execute(unresolved)
-            raise ValueError(facts.unresolved_message(cursor.fetchall(), what)) from None
+            raise dg.Failure(
+                description=facts.unresolved_message(cursor.fetchall(), what), allow_retries=False
+            ) from None
         return written(cursor, table, rows, day, **(measures(cursor) if measures else {}))
 
     return build

@@ -177,3 +177,23 @@ def test_analytics_are_put_in_place_all_together_or_not_at_all(loaded_sample):
     assert "view analytics.top_10 depends on table analytics.agg_top_movies" in failure_messages(result)
     assert table_ids() == before  # same four tables, no building table left behind
     assert [name for name, _ in before] == sorted(ANALYTICS)
+
+
+def test_a_key_that_does_not_resolve_fails_the_day_at_once_naming_the_rows(loaded_sample):
+    before = table_fingerprints(loaded_sample)
+    connection = psycopg2.connect(loaded_sample)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core.dim_actors WHERE actor_name = 'Penélope Cruz'")
+    connection.close()
+
+    result = materialize_all(
+        raise_on_error=False,
+        selection=dg.AssetSelection.assets(["core", "bridge_movie_actor"], ["core", "fact_movie_performance"]),
+    )
+
+    assert not result.success
+    assert "found no row in the actor dimension, e.g. actor_name Penélope Cruz" in failure_messages(result)
+    assert not [event for event in result.all_events if event.event_type_value == "STEP_UP_FOR_RETRY"]
+    after = table_fingerprints(loaded_sample)
+    assert after.pop("core.dim_actors") != before.pop("core.dim_actors")
+    assert after == before  # the day's bridge and fact kept as they were
