@@ -26,7 +26,12 @@ import pyarrow.csv as pa_csv
 
 from imdb_pipeline.lib.compression import decompressed_chunks
 from imdb_pipeline.lib.lists import holds
-from imdb_pipeline.lib.source_file import RECORD_BLOCK_BYTES, SourceFileError, read_header
+from imdb_pipeline.lib.source_file import (
+    RECORD_BLOCK_BYTES,
+    SourceFileError,
+    not_utf8_error,
+    read_header,
+)
 
 DEFAULT_BLOCK_SIZE = RECORD_BLOCK_BYTES
 _BLOCKS_AHEAD = 2
@@ -221,7 +226,7 @@ class _CheckedBytes(io.RawIOBase):
     def __init__(self, stream: BinaryIO, location: str, chunk_size: int):
         self._stream, self._location, self._chunk_size = stream, location, chunk_size
         seekable = getattr(stream, "seekable", None)
-        self._origin = stream.tell() if seekable is not None and seekable() else None
+        self._origin = stream.tell() if seekable is not None and seekable() else 0
         self._chunks = _decompressed(stream, location, chunk_size)
         self._offset = 0  # bytes of the decompressed file checked so far, a BOM included
         self._tail = b""  # the start of a character whose other bytes are not read yet
@@ -301,33 +306,13 @@ class _CheckedBytes(io.RawIOBase):
             try:
                 _, used = codecs.utf_8_decode(data, "strict", not data)
             except UnicodeDecodeError as error:
-                raise self._not_utf8(self._offset + error.start, data[error.start]) from None
+                raise not_utf8_error(
+                    self._stream, self._location, data[error.start], self._offset + error.start,
+                    self._origin,
+                ) from None
             self._tail, self._offset = data[used:], self._offset + used
             if used:
                 return data[:used]
-
-    def _not_utf8(self, offset: int, byte: int) -> SourceFileError:
-        line = self._line_at(offset)
-        where = f"line {line} is not valid UTF-8 (" if line else "not valid UTF-8 ("
-        return SourceFileError(
-            f"{self._location}: {where}byte {byte:#04x} at offset {offset}); "
-            "the source file must be UTF-8 encoded"
-        )
-
-    def _line_at(self, offset: int) -> int | None:
-        """Read the file again up to `offset`; only on the error path, and only if seekable."""
-        if self._origin is None:
-            return None
-        try:
-            self._stream.seek(self._origin)
-            newlines, seen = 0, 0
-            for chunk in _decompressed(self._stream, self._location, self._chunk_size):
-                if seen + len(chunk) > offset:
-                    return newlines + chunk[: offset - seen].count(b"\n") + 1
-                newlines, seen = newlines + chunk.count(b"\n"), seen + len(chunk)
-        except (OSError, ValueError):
-            return None
-        return newlines + 1
 
 
 def _decompressed(stream: BinaryIO, location: str, size: int) -> Iterator[bytes]:

@@ -127,9 +127,15 @@ def _checked_header(fields: list[str], location: str) -> tuple[str, ...]:
     return header
 
 
-def _not_utf8(location: str, line: int, byte: int, offset: int) -> SourceFileError:
+def not_utf8_error(
+    stream: BinaryIO, location: str, byte: int, offset: int, origin: int = 0
+) -> SourceFileError:
+    """The error for invalid UTF-8 byte `byte` at decompressed `offset`, naming its line when
+    `stream` can be read again from `origin` (where the file starts in it)."""
+    line = _line_of(stream, location, offset, origin)
+    where = f"line {line} is not valid UTF-8 (" if line else "not valid UTF-8 ("
     return SourceFileError(
-        f"{location}: line {line} is not valid UTF-8 (byte {byte:#04x} at offset {offset}); "
+        f"{location}: {where}byte {byte:#04x} at offset {offset}); "
         "the source file must be UTF-8 encoded"
     )
 
@@ -190,8 +196,7 @@ class _Utf8Stream(io.RawIOBase):
         """Raise the problem that ended the stream, if any."""
         if self._bad is not None:
             offset, byte = self._bad
-            line = _line_of(self._stream, self._location, offset)
-            raise _not_utf8(self._location, line, byte, offset)
+            raise not_utf8_error(self._stream, self._location, byte, offset)
         if self._error is not None:
             raise self._error
 
@@ -237,17 +242,21 @@ def _line_end(data: bytes) -> int:
     return end + (2 if data[end : end + 2] == b"\r\n" else 1)
 
 
-def _line_of(stream: BinaryIO, location: str, offset: int) -> int | str:
-    """The line holding decompressed byte `offset`, reading the stream again from its start
-    (a stream that cannot seek gets "?")."""
-    if not stream.seekable():
-        return "?"
-    stream.seek(0)
-    newlines, seen = 0, 0
-    stored = iter(lambda: stream.read(CHUNK_BYTES), b"")
-    for chunk in decompressed_chunks(stored, location, CHUNK_BYTES):
-        if seen + len(chunk) > offset:
-            return newlines + chunk[: offset - seen].count(b"\n") + 1
-        newlines += chunk.count(b"\n")
-        seen += len(chunk)
+def _line_of(stream: BinaryIO, location: str, offset: int, origin: int) -> int | None:
+    """The line holding decompressed byte `offset`, reading the stream again from `origin`;
+    None if the stream cannot seek or cannot be read again. Only on the error path."""
+    seekable = getattr(stream, "seekable", None)
+    if seekable is None or not seekable():
+        return None
+    try:
+        stream.seek(origin)
+        newlines, seen = 0, 0
+        stored = iter(lambda: stream.read(CHUNK_BYTES), b"")
+        for chunk in decompressed_chunks(stored, location, CHUNK_BYTES):
+            if seen + len(chunk) > offset:
+                return newlines + chunk[: offset - seen].count(b"\n") + 1
+            newlines += chunk.count(b"\n")
+            seen += len(chunk)
+    except (OSError, ValueError):
+        return None
     return newlines + 1
