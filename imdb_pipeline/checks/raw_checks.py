@@ -17,6 +17,7 @@ from imdb_pipeline.io_managers.raw_files import (
     ROW_COUNT_METADATA,
     SHA256_METADATA,
     SIZE_METADATA,
+    recorded_snapshot,
 )
 from imdb_pipeline.lib.source_file import (
     CHUNK_BYTES,
@@ -62,10 +63,7 @@ def raw_file_checks(
 
 def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
     day = context.run.tags.get(PARTITION_TAG)
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=RAW, asset_partitions=[day] if day else None), limit=1
-    ).records
-    metadata = records[0].asset_materialization.metadata if records else {}
+    metadata = recorded_snapshot(context.instance, RAW, day)
     if RAW_URI_METADATA not in metadata:
         missing = (False, {"reason": f"no raw snapshot recorded{' for ' + day if day else ''}"})
         return {PRESENT: missing, HEADER: missing, ROWS: missing}

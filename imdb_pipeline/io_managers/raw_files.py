@@ -62,6 +62,20 @@ class RawFile:
         return self.path.open("rb")
 
 
+def recorded_snapshot(
+    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partition: str | None
+) -> dict:
+    """The metadata of the latest materialization of a raw asset (of that day's partition when
+    one is given), which names its snapshot (RAW_URI_METADATA); {} if there is none."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(
+            asset_key=asset_key, asset_partitions=[partition] if partition else None
+        ),
+        limit=1,
+    ).records
+    return dict(records[0].asset_materialization.metadata) if records else {}
+
+
 def snapshot_path(dataset: str, ingest_date: dt.date, raw_file: RawFile) -> str:
     with raw_file.open() as stream:
         suffix = snapshot_suffix(stream.read(2))
@@ -97,14 +111,10 @@ class RawFileIOManager(dg.ConfigurableIOManager):
         )
 
     def load_input(self, context: dg.InputContext) -> RawFile:
-        partitions = [context.asset_partition_key] if context.has_asset_partitions else None
-        records = context.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=context.asset_key, asset_partitions=partitions), limit=1
-        ).records
-        materialization = records[0].asset_materialization if records else None
-        metadata = materialization.metadata if materialization else {}
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        metadata = recorded_snapshot(context.instance, context.asset_key, partition)
         if RAW_URI_METADATA not in metadata:
-            day = f" for {partitions[0]}" if partitions else ""
+            day = f" for {partition}" if partition else ""
             raise dg.Failure(
                 f"No raw snapshot of {context.asset_key.to_user_string()}{day} is recorded: "
                 "materialize it for that day first",
