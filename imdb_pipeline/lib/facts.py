@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
+from imdb_pipeline.lib.rounding import NUDGE
 from imdb_pipeline.lib.sql_text import day_sql, quote, text_sql
 
 # IMDb's Top 250 formula: WR = v/(v+m) * R + m/(v+m) * C, where R is the movie's mean rating,
@@ -21,9 +22,9 @@ DEFAULT_MINIMUM_VOTES = 25_000
 KEY_MEASURES = ("avg_rating", "total_votes", "total_gross_millions")
 MOVIE_VERSION_MISSING = "dim_movies version valid that day"
 
-# Binary floats store 8.725 as 8.72499999...; a nudge far below the data's own precision
+# Binary floats store 8.725 as 8.72499999...; the nudge staging rounds with (`rounding`)
 # restores the decimal reading, so halves round away from zero as numeric ROUND does.
-_NUDGE = "float8 '1e-9'"
+_NUDGE = f"float8 '{NUDGE!r}'"
 
 
 def round_half_up_sql(value_sql: str, decimals: int) -> str:
