@@ -25,7 +25,7 @@ from imdb_pipeline.assets.warehouse_table import (
     table_spec,
     written,
 )
-from imdb_pipeline.lib import aggregates
+from imdb_pipeline.lib import aggregates, pg_tables
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
     AGG_GENRE_TRENDS,
@@ -36,6 +36,7 @@ from imdb_pipeline.lib.warehouse_tables import (
     DIM_GENRES,
     DIM_MOVIES,
     FACT_MOVIE_PERFORMANCE,
+    STG_MOVIES,
 )
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -48,6 +49,8 @@ AGG_TOP_MOVIES_KEY = table_key(AGG_TOP_MOVIES)
 # The fact's partitions feed the analytics as a whole: they read its latest day.
 FACT_AND_MOVIES = [FACT_KEY, DIM_MOVIES_KEY]
 LATEST_MOVIES = "latest_movies"
+# The scratch table of the latest day's movies lives beside the staged rows, out of BI's view.
+SCRATCH_SCHEMA = STG_MOVIES.schema
 # Built side by side, one group per connection: the genre trends (a join with the bridge) take
 # about as long as the other three together.
 BUILD_GROUPS = [
@@ -82,50 +85,49 @@ class AnalyticsConfig(dg.Config):
 def build_analytics(
     context: dg.AssetExecutionContext, config: AnalyticsConfig, warehouse: WarehouseResource
 ):
-    """The analytics tables of the latest snapshot. They are built side by side on two
-    connections, each group from a temporary table holding the latest day's movies joined once
-    to dim_movies, then put in place together in one transaction: BI tools always see a set
-    that describes the same day."""
+    """The analytics tables of the latest snapshot. The latest day's movies are joined once to
+    dim_movies into a scratch table; the tables are built from it side by side on two
+    connections, then put in place together in one transaction: BI tools always see a set that
+    describes the same day."""
+    with warehouse.build_transaction() as cursor:  # committed: both connections read it
+        latest = pg_tables.create_scratch_as(
+            cursor, SCRATCH_SCHEMA, LATEST_MOVIES,
+            aggregates.latest_movies_select(FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified),
+        )  # fmt: skip
     builds = {
         AGG_DIRECTOR_STATS_KEY: (
             AGG_DIRECTOR_STATS,
-            aggregates.agg_director_stats_select(LATEST_MOVIES, DIM_DIRECTORS.qualified), {},
+            aggregates.agg_director_stats_select(latest, DIM_DIRECTORS.qualified), {},
         ),
         AGG_GENRE_TRENDS_KEY: (
             AGG_GENRE_TRENDS,
             aggregates.agg_genre_trends_select(
-                LATEST_MOVIES, BRIDGE_MOVIE_GENRE.qualified, DIM_GENRES.qualified
+                latest, BRIDGE_MOVIE_GENRE.qualified, DIM_GENRES.qualified
             ), {},
         ),
         AGG_YEARLY_REVENUE_KEY: (
-            AGG_YEARLY_REVENUE, aggregates.agg_yearly_revenue_select(LATEST_MOVIES), {},
+            AGG_YEARLY_REVENUE, aggregates.agg_yearly_revenue_select(latest), {},
         ),
         AGG_TOP_MOVIES_KEY: (
             AGG_TOP_MOVIES,
             aggregates.agg_top_movies_select(
-                LATEST_MOVIES, config.top_movies_size, config.top_movies_minimum_votes
+                latest, config.top_movies_size, config.top_movies_minimum_votes
             ),
             {"size": config.top_movies_size, "minimum_votes": config.top_movies_minimum_votes},
         ),
     }  # fmt: skip
 
     def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[BuiltAside]]:
-        def build(cursor: PgCursor) -> list[BuiltAside]:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {LATEST_MOVIES} ON COMMIT DROP AS "
-                + aggregates.latest_movies_select(
-                    FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified
-                )
-            )
-            cursor.execute(f"ANALYZE {LATEST_MOVIES}")
-            return [build_aside(cursor, key, *builds[key][:2]) for key in keys]
-
-        return build
+        return lambda cursor: [build_aside(cursor, key, *builds[key][:2]) for key in keys]
 
     groups = [[key for key in group if key in context.selected_asset_keys] for group in BUILD_GROUPS]
-    built = build_side_by_side_then_swap(
-        warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema]
-    )
+    try:
+        built = build_side_by_side_then_swap(
+            warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema]
+        )
+    finally:
+        with warehouse.connect() as connection, connection.cursor() as cursor:
+            pg_tables.drop_scratch(cursor, latest)
     with warehouse.connect() as connection, connection.cursor() as cursor:
         results = [
             (table.key, written(cursor, table.table, table.rows, **builds[table.key][2],

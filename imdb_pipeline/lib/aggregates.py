@@ -3,7 +3,7 @@
 Every SELECT yields exactly the declared columns of its table (`warehouse_tables`), in order,
 and describes only the latest day present: the fact's latest `snapshot_date` and, for genres,
 the bridge's. They all read `movies`, the latest day's fact rows joined once to their movie's
-id, title and year (`latest_movies_select`): the loader keeps that join in a temporary table
+id, title and year (`latest_movies_select`): the loader keeps that join in a scratch table
 rather than making each aggregate repeat it over a million rows. Table names arrive as
 qualified, quoted SQL text.
 

@@ -8,6 +8,8 @@ previous content, complete, until the transaction commits, and a failure leaves 
   are PostgreSQL tables partitioned by day; the day is built as a new table and exchanged for
   the day's partition (DROP + ATTACH), so re-running a day never touches the other days;
 - new rows of a dimension (`insert_rows_as`): INSERT under a lock that serialises writers.
+Intermediate rows that a step's connections share are kept in an unlogged scratch table
+(`create_scratch_as`), dropped when the step ends.
 
 Rows come from a SELECT run by the server (set-based SQL) or from Arrow batches sent with COPY.
 Keys are added after the rows: building an index once over the loaded rows is cheaper than
@@ -75,6 +77,25 @@ def swap_in(cursor: PgCursor, table: Table, building: str) -> None:
 def drop_building(cursor: PgCursor, table: Table, building: str) -> None:
     """Remove a table built by `build_table_as`; nothing if it was swapped in or is gone."""
     cursor.execute(f"DROP TABLE IF EXISTS {quote(table.schema)}.{quote(building)}")
+
+
+def create_scratch_as(cursor: PgCursor, schema: str, name: str, select: str) -> str:
+    """An unlogged table of the rows of `select`, analyzed, under a name of its own in `schema`
+    (e.g. `name__scratch_1a2b3c4d`); returns its qualified name. It holds intermediate rows
+    that several connections of one step read once this transaction commits: a temporary table
+    is private to its session, and rules out parallel plans. Unlogged, it is never written to
+    the WAL nor sent to replicas; a server crash empties it, which costs nothing, as the step
+    drops it (`drop_scratch`) when it ends."""
+    ensure_schema(cursor, schema)
+    scratch = f"{quote(schema)}.{quote(f'{name}__scratch_{uuid.uuid4().hex[:8]}')}"
+    cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS {select}")
+    cursor.execute(f"ANALYZE {scratch}")
+    return scratch
+
+
+def drop_scratch(cursor: PgCursor, scratch: str) -> None:
+    """Remove a table made by `create_scratch_as`; nothing if it is gone."""
+    cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
 
 
 def replace_partition_as(cursor: PgCursor, table: Table, day: dt.date, select: str) -> int:

@@ -157,11 +157,13 @@ ANALYTICS = ["agg_director_stats", "agg_genre_trends", "agg_yearly_revenue", "ag
 def test_analytics_are_put_in_place_all_together_or_not_at_all(loaded_sample):
     # A BI view on one analytics table stops its replacement, and with it that of the other
     # three, although they were built (on another connection too) before the swap failed.
-    def table_ids():
+    def table_ids(schema="analytics"):
         return query(loaded_sample, "SELECT relname, oid FROM pg_class WHERE relnamespace = "
-                     "'analytics'::regnamespace AND relkind = 'r' ORDER BY 1")  # fmt: skip
+                     f"'{schema}'::regnamespace AND relkind IN ('r', 'p') ORDER BY 1")  # fmt: skip
 
-    before = table_ids()
+    before, staging_before = table_ids(), table_ids("staging")
+    # The latest day's movies are kept in a scratch table while the four are built: dropped.
+    assert not [name for name, _ in staging_before if "scratch" in name]
     connection = psycopg2.connect(loaded_sample)
     with connection, connection.cursor() as cursor:
         cursor.execute("CREATE VIEW analytics.top_10 AS SELECT * FROM analytics.agg_top_movies "
@@ -176,6 +178,7 @@ def test_analytics_are_put_in_place_all_together_or_not_at_all(loaded_sample):
     assert not result.success
     assert "view analytics.top_10 depends on table analytics.agg_top_movies" in failure_messages(result)
     assert table_ids() == before  # same four tables, no building table left behind
+    assert table_ids("staging") == staging_before  # nor the scratch table
     assert [name for name, _ in before] == sorted(ANALYTICS)
 
 

@@ -115,6 +115,19 @@ def test_a_built_table_that_is_never_swapped_in_can_be_dropped(warehouse_url):
     assert query(warehouse_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'core'") == [(0,)]
 
 
+def test_a_scratch_table_is_unlogged_analyzed_and_read_by_other_connections(warehouse_url):
+    scratch = run(warehouse_url, lambda c: pg_tables.create_scratch_as(
+        c, "work", "latest", "SELECT g AS id FROM generate_series(1, 1000) AS g"))  # fmt: skip
+
+    assert scratch.startswith('"work"."latest__scratch_')
+    assert query(warehouse_url, f"SELECT count(*), max(id) FROM {scratch}") == [(1000, 1000)]
+    assert query(warehouse_url, "SELECT relpersistence, reltuples FROM pg_class "
+                 f"WHERE oid = '{scratch}'::regclass") == [("u", 1000.0)]  # fmt: skip
+    run(warehouse_url, lambda c: pg_tables.drop_scratch(c, scratch))
+    run(warehouse_url, lambda c: pg_tables.drop_scratch(c, scratch))  # already gone: no-op
+    assert query(warehouse_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'work'") == [(0,)]
+
+
 def test_rows_copied_from_arrow_keep_every_character_and_null(warehouse_url):
     rows = [(i + 1, text, None if i % 3 else i) for i, text in enumerate(NASTY_TEXT)]
     kept, removed = run(warehouse_url, lambda c: pg_tables.replace_partition_from_rows(
