@@ -11,7 +11,9 @@ tell a steward it is gone. If it comes back unchanged, the same version goes on;
 version starts on the day it comes back.
 
 Because versions are derived from the whole history, re-processing a past day recomputes the same
-versions (same keys) when its data is unchanged, and never shifts later versions.
+versions (same keys) when its data is unchanged, and never shifts later versions. New days that
+come after every day already derived are folded in from the existing versions and those days
+alone (`dim_movies_fold_select`), with the same result.
 """
 
 import datetime as dt
@@ -19,6 +21,7 @@ import datetime as dt
 from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.lib.dimensions import runtime_bucket_sql
 from imdb_pipeline.lib.sql_text import day_sql, quote
+from imdb_pipeline.lib.warehouse_tables import DIM_MOVIES
 
 TRACKED_ATTRIBUTES = ("title", "year", "certificate", "runtime_minutes", "description", "director")
 OPEN_END = dt.date(9999, 12, 31)
@@ -94,4 +97,35 @@ def dim_movies_select(history: str, existing: str | None) -> str:
                    AS in_latest_snapshot
         FROM ({versions}) AS v
         {keyed}
+    """
+
+
+def dim_movies_fold_select(existing: str, new_days: str) -> str:
+    """The whole new dim_movies when new days come after every day `existing` was derived from:
+    the rows `dim_movies_select` gives over the whole history, read from `existing` and the new
+    days' stg_movies rows (`new_days`) alone.
+
+    A closed version cannot change: its run ended before the new days, and it is kept as it is.
+    A current version stands for the days of its run by two rows, its first and its last day
+    seen (one when they are the same day); after them come the new days. The windows of
+    `dim_movies_select` then see each movie as they would over the whole history: they extend
+    its current version, close it on the day it changes, or leave it as it was, and key new
+    versions after the existing maximum, in the same order."""
+    day = quote(SNAPSHOT_DATE)
+    attributes = ", ".join(f"e.{quote(name)}" for name in TRACKED_ATTRIBUTES)
+    new_attributes = ", ".join(f"n.{quote(name)}" for name in TRACKED_ATTRIBUTES)
+    history = f"""(
+        SELECT e.valid_from AS {day}, e.movie_id, {attributes}
+        FROM {existing} AS e WHERE e.is_current
+        UNION ALL
+        SELECT e.last_seen_date, e.movie_id, {attributes}
+        FROM {existing} AS e WHERE e.is_current AND e.last_seen_date <> e.valid_from
+        UNION ALL
+        SELECT n.{day}, n.movie_id, {new_attributes} FROM {new_days} AS n
+    )"""
+    columns = ", ".join(f"e.{quote(name)}" for name in DIM_MOVIES.column_names)
+    return f"""
+        {dim_movies_select(history, existing)}
+        UNION ALL
+        SELECT {columns} FROM {existing} AS e WHERE NOT e.is_current
     """

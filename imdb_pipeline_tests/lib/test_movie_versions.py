@@ -272,6 +272,60 @@ def test_day_by_day_equals_all_days_at_once(url):
     ]  # fmt: skip
 
 
+# Folding new days into the existing versions gives what the whole history gives.
+GAMMA = {**BETA, "movie_id": "tt3", "title": "Gamma", "description": "Gone, then back."}
+DAYS = [
+    [on(D1, ALPHA), on(D1, BETA), on(D1, GAMMA)],
+    [on(D2, ALPHA, title="Alpha II"), on(D2, BETA, movie_id="tt0"), on(D2, BETA)],
+    [on(D3, ALPHA, title="Alpha II"), on(D3, BETA, certificate="PG"), on(D3, GAMMA)],
+    [on(D4, BETA), on(D4, ALPHA, movie_id="tt5"), on(D4, GAMMA, description=None)],
+]  # fmt: skip
+
+
+def fold(url: str, *days: list[dict]) -> None:
+    """Stage the days, then fold them into dim_movies from those days' rows alone."""
+    new_days = stage(url, [], name=f"new_days_{days[0][0]['snapshot_date']:%d}")
+    for staged in days:
+        stage(url, staged)
+        stage(url, staged, name=new_days.split(".")[1].strip('"'))
+    load(url, DIM_MOVIES, mv.dim_movies_fold_select(DIM_MOVIES.qualified, new_days))
+
+
+def test_folding_in_each_new_day_equals_the_whole_history(url):
+    versions(url, *DAYS[0])
+    for day in DAYS[1:]:
+        fold(url, day)
+        assert got(url) == at_once(url)
+    assert got(url, "movie_id", "title", "valid_from", "valid_to", "last_seen_date",
+               "in_latest_snapshot") == [
+        ["tt1", "Alpha", D1, D2, D1, False],
+        ["tt2", "Beta", D1, D3, D2, False],
+        ["tt3", "Gamma", D1, D4, D3, False],  # absent on D2: its run spans D1 and D3
+        ["tt0", "Beta", D2, OPEN_END, D2, False],
+        ["tt1", "Alpha II", D2, OPEN_END, D3, False],
+        ["tt2", "Beta", D3, D4, D3, False],  # certificate PG for one day
+        ["tt2", "Beta", D4, OPEN_END, D4, True],
+        ["tt3", "Gamma", D4, OPEN_END, D4, True],
+        ["tt5", "Alpha", D4, OPEN_END, D4, True],
+    ]  # fmt: skip
+
+
+def test_folding_in_several_new_days_at_once_equals_the_whole_history(url):
+    versions(url, *DAYS[0])
+    fold(url, *DAYS[1:])
+    assert got(url) == at_once(url)
+    assert len(got(url)) == 9
+
+
+def test_folding_into_versions_whose_keys_were_changed_keeps_them(url):
+    versions(url, *DAYS[0])
+    execute(url, f"UPDATE {DIM_MOVIES.qualified} SET movie_key = movie_key + 40")
+    fold(url, DAYS[1])
+    assert got(url, "movie_key", "movie_id", "valid_from") == [
+        [41, "tt1", D1], [42, "tt2", D1], [43, "tt3", D1], [44, "tt0", D2], [45, "tt1", D2]
+    ]  # fmt: skip
+
+
 def test_every_movie_has_exactly_one_current_version(url):
     versions(url, on(D1, ALPHA), on(D2, ALPHA, title="X"), on(D3, ALPHA, title="Y"), on(D1, BETA))
     current = [row for row in got(url, "movie_id", "valid_to", "is_current") if row[2]]
