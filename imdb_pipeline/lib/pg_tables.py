@@ -181,7 +181,27 @@ def table_exists(cursor: PgCursor, schema: str, name: str) -> bool:
 
 
 def partition_name(table: Table, day: dt.date) -> str:
-    return f"{table.name}_p{day:%Y%m%d}"
+    return f"{_partition_prefix(table)}{day:%Y%m%d}"
+
+
+def _partition_prefix(table: Table) -> str:
+    return f"{table.name}_p"
+
+
+def day_partitions(cursor: PgCursor, table: Table) -> dict[dt.date, int]:
+    """The day partitions of a daily table: day -> the partition's table OID. Replacing a day
+    puts a new table in place, with a new OID."""
+    cursor.execute(
+        "SELECT c.relname, c.oid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = to_regclass(%s)",
+        (table.qualified,),
+    )
+    prefix = _partition_prefix(table)
+    return {
+        dt.datetime.strptime(name.removeprefix(prefix), "%Y%m%d").date(): oid
+        for name, oid in cursor.fetchall()
+        if name.startswith(prefix)
+    }
 
 
 def _building_name(name: str) -> str:

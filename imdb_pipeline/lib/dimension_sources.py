@@ -1,0 +1,78 @@
+"""Which staged days each dimension was derived from, so that a daily run reads only new days.
+
+Every day of stg_movies is a partition of its own, and staging a day again puts a new table in
+its place (a new OID). A dimension records, in the transaction that writes it, the partitions
+it was derived from; its next build compares them with the partitions staged now
+(`changed_days`, `only_later_days`) and reads only the days that are new or staged again, or
+the whole history when it must. The record lives in a schema of its own, out of BI's view.
+"""
+
+import datetime as dt
+
+from psycopg2.extensions import cursor as PgCursor
+
+from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib.sql_text import day_sql, quote
+from imdb_pipeline.lib.warehouse_tables import Table
+
+SCHEMA = "pipeline_state"
+SOURCES = f"{quote(SCHEMA)}.{quote('dimension_sources')}"
+
+Partitions = dict[dt.date, int]  # day -> partition table OID
+
+
+def ensure_table(cursor: PgCursor) -> None:
+    """The record, created on first use (before builds that write it run side by side)."""
+    pg_tables.ensure_schema(cursor, SCHEMA)
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {SOURCES} (dimension text NOT NULL, "
+        "snapshot_date date NOT NULL, partition_oid oid NOT NULL, "
+        "PRIMARY KEY (dimension, snapshot_date))"
+    )
+
+
+def staged_partitions(cursor: PgCursor, staging: Table) -> Partitions:
+    """The staged days now, held until the transaction ends: the SHARE lock makes a staging
+    load that would replace a day wait, and lets readers and other dimension builds go on."""
+    cursor.execute(f"LOCK TABLE {staging.qualified} IN SHARE MODE")
+    return pg_tables.day_partitions(cursor, staging)
+
+
+def recorded(cursor: PgCursor, dimension: Table) -> Partitions | None:
+    """The partitions `dimension` was last derived from; None when there is nothing to go by
+    (no dimension, no record, or it was derived from no day), which means the whole history."""
+    if not pg_tables.table_exists(cursor, dimension.schema, dimension.name):
+        return None
+    cursor.execute(
+        f"SELECT snapshot_date, partition_oid::bigint FROM {SOURCES} WHERE dimension = %s",
+        (dimension.name,),
+    )
+    return dict(cursor.fetchall()) or None
+
+
+def record(cursor: PgCursor, dimension: Table, partitions: Partitions) -> None:
+    """Record that `dimension`, as written in this transaction, derives from `partitions`."""
+    cursor.execute(f"DELETE FROM {SOURCES} WHERE dimension = %s", (dimension.name,))
+    cursor.executemany(
+        f"INSERT INTO {SOURCES} VALUES (%s, %s, %s)",
+        [(dimension.name, day, oid) for day, oid in sorted(partitions.items())],
+    )
+
+
+def changed_days(staged: Partitions, before: Partitions) -> list[dt.date]:
+    """Days staged since `before`: new days and days staged again, in order."""
+    return sorted(day for day, oid in staged.items() if before.get(day) != oid)
+
+
+def only_later_days(staged: Partitions, before: Partitions) -> bool:
+    """Whether the staged days are those of `before`, unchanged, plus days after all of them."""
+    if any(staged.get(day) != oid for day, oid in before.items()):
+        return False
+    new = [day for day in staged if day not in before]
+    return not new or not before or min(new) > max(before)
+
+
+def days_of(staging: Table, days: list[dt.date]) -> str:
+    """The staged rows of `days`, as a subquery to read in place of the whole history."""
+    listed = ", ".join(day_sql(day) for day in days) or "NULL"
+    return f"(SELECT * FROM {staging.qualified} WHERE {quote(staging.partition_column)} IN ({listed}))"
