@@ -14,7 +14,14 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.staging import STG_MOVIES_KEY
 from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
-from imdb_pipeline.lib import bridges, dimensions, facts, movie_versions, pg_tables
+from imdb_pipeline.lib import (
+    bridges,
+    dimension_sources,
+    dimensions,
+    facts,
+    movie_versions,
+    pg_tables,
+)
 from imdb_pipeline.lib.warehouse_tables import (
     BRIDGE_MOVIE_ACTOR,
     BRIDGE_MOVIE_GENRE,
@@ -42,27 +49,55 @@ HISTORY = STG_MOVIES.qualified
 
 
 def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCursor], dict]:
+    """Add the names of the days staged since the dimension was last written (all days the
+    first time). Names are never removed, so a name missing from the dimension appears in no
+    day it was derived from: the new days alone give every name to add, and its first day."""
+
     def build(cursor: PgCursor) -> dict:
-        rows = pg_tables.insert_rows_as(cursor, table, lambda existing: new_rows(HISTORY, existing))
+        staged = dimension_sources.staged_partitions(cursor, STG_MOVIES)
+        before = dimension_sources.recorded(cursor, table)
+        days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
+        history = HISTORY if before is None else dimension_sources.days_of(STG_MOVIES, days)
+        rows = 0
+        if before is None or days:
+            rows = pg_tables.insert_rows_as(cursor, table, lambda existing: new_rows(history, existing))
+        dimension_sources.record(cursor, table, staged)
         cursor.execute(f"SELECT count(*) FROM {table.qualified}")
-        return written(cursor, table, rows, new_keys=rows, table_row_count=cursor.fetchone()[0])
+        return written(cursor, table, rows, new_keys=rows, table_row_count=cursor.fetchone()[0],
+                       staged_days_read=len(days))  # fmt: skip
 
     return build
 
 
 def _dim_movies(cursor: PgCursor) -> dict:
-    existing = DIM_MOVIES.qualified if pg_tables.table_exists(cursor, *DIM_MOVIES_KEY.path) else None
-    rows = pg_tables.replace_table_as(
-        cursor, DIM_MOVIES, movie_versions.dim_movies_select(HISTORY, existing)
-    )
+    """Rebuild the versions from the whole staging history, or, when the days staged since the
+    last build all come after the days it was derived from, fold those days into it; with no
+    such day, it stays as it is."""
+    staged = dimension_sources.staged_partitions(cursor, STG_MOVIES)
+    before = dimension_sources.recorded(cursor, DIM_MOVIES)
+    days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
+    if before is not None and not days and staged.keys() == before.keys():
+        versions = None  # nothing staged since: the table is already what the history gives
+    elif before is not None and dimension_sources.only_later_days(staged, before):
+        versions = movie_versions.dim_movies_fold_select(
+            DIM_MOVIES.qualified, dimension_sources.days_of(STG_MOVIES, days)
+        )
+    else:
+        days = sorted(staged)
+        existing = DIM_MOVIES.qualified if pg_tables.table_exists(cursor, *DIM_MOVIES_KEY.path) else None
+        versions = movie_versions.dim_movies_select(HISTORY, existing)
+    if versions is not None:
+        pg_tables.replace_table_as(cursor, DIM_MOVIES, versions)
+    dimension_sources.record(cursor, DIM_MOVIES, staged)
     cursor.execute(
-        "SELECT count(*) FILTER (WHERE is_current), "
+        "SELECT count(*), count(*) FILTER (WHERE is_current), "
         f"count(*) FILTER (WHERE is_current AND NOT in_latest_snapshot) FROM {DIM_MOVIES.qualified}"
     )
-    current, missing = cursor.fetchone()
+    rows, current, missing = cursor.fetchone()
     return written(
         cursor, DIM_MOVIES, rows,
         versions=rows, current_versions=current, missing_from_latest_snapshot=missing,
+        staged_days_read=len(days),
     )  # fmt: skip
 
 
@@ -92,8 +127,11 @@ DIMENSION_BUILDS = {
     retry_policy=TRANSIENT_FAILURES,
 )
 def build_dimensions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Every dimension from the whole staging history; existing keys are never changed."""
+    """Every dimension as the whole staging history gives it, reading only the days staged
+    since its last build where that gives the same result; existing keys are never changed."""
     builds = {key: build for key, build in DIMENSION_BUILDS.items() if key in context.selected_asset_keys}
+    with warehouse.connect() as connection, connection.cursor() as cursor:
+        dimension_sources.ensure_table(cursor)
     yield from build_tables(warehouse, builds)
 
 
