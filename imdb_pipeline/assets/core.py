@@ -54,8 +54,7 @@ def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCur
     day it was derived from: the new days alone give every name to add, and its first day."""
 
     def build(cursor: PgCursor) -> dict:
-        staged = dimension_sources.staged_partitions(cursor, STG_MOVIES)
-        before = dimension_sources.recorded(cursor, table)
+        staged, before = dimension_sources.read_state(cursor, STG_MOVIES, table)
         days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
         history = HISTORY if before is None else dimension_sources.days_of(STG_MOVIES, days)
         rows = 0
@@ -73,8 +72,7 @@ def _dim_movies(cursor: PgCursor) -> dict:
     """Rebuild the versions from the whole staging history, or, when the days staged since the
     last build all come after the days it was derived from, fold those days into it; with no
     such day, it stays as it is."""
-    staged = dimension_sources.staged_partitions(cursor, STG_MOVIES)
-    before = dimension_sources.recorded(cursor, DIM_MOVIES)
+    staged, before = dimension_sources.read_state(cursor, STG_MOVIES, DIM_MOVIES)
     days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
     if before is not None and not days and staged.keys() == before.keys():
         versions = None  # nothing staged since: the table is already what the history gives

@@ -31,6 +31,18 @@ def ensure_table(cursor: PgCursor) -> None:
     )
 
 
+def read_state(cursor: PgCursor, staging: Table, dimension: Table) -> tuple[Partitions, Partitions | None]:
+    """The staged days now (`staged_partitions`) and those `dimension` was last derived from
+    (`recorded`), for a build of `dimension` in this transaction. Builds of one dimension by
+    runs at the same time take turns (an advisory lock held until the transaction ends): the
+    later one finds the record the earlier one wrote, and reads only what is left."""
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{SOURCES} {dimension.name}",)
+    )
+    staged = staged_partitions(cursor, staging)
+    return staged, recorded(cursor, dimension)
+
+
 def staged_partitions(cursor: PgCursor, staging: Table) -> Partitions:
     """The staged days now, held until the transaction ends: the SHARE lock makes a staging
     load that would replace a day wait, and lets readers and other dimension builds go on."""

@@ -80,3 +80,31 @@ def test_a_day_cannot_be_staged_again_while_a_dimension_reads_the_staged_days(wa
     finally:
         reader.close()
     _stage_day(warehouse_url, D1)  # free again once the reader's transaction has ended
+
+
+
+def _read_state_waiting_briefly(dimension):
+    def action(cursor):
+        cursor.execute("SET lock_timeout = '300ms'")
+        return dimension_sources.read_state(cursor, DAILY, dimension)
+
+    return action
+
+
+def test_builds_of_one_dimension_take_turns_and_the_later_one_finds_the_record(warehouse_url):
+    _stage_day(warehouse_url, D1)
+    run(warehouse_url, dimension_sources.ensure_table)
+    run(warehouse_url, lambda c: c.execute("CREATE TABLE core.dim_actors ()"))
+    first = psycopg2.connect(warehouse_url)
+    try:
+        with first, first.cursor() as cursor:
+            staged, before = dimension_sources.read_state(cursor, DAILY, DIM_ACTORS)
+            assert (list(staged), before) == ([D1], None)
+            with pytest.raises(psycopg2.errors.LockNotAvailable):
+                run(warehouse_url, _read_state_waiting_briefly(DIM_ACTORS))
+            # Another dimension goes on meanwhile.
+            assert run(warehouse_url, _read_state_waiting_briefly(DIM_GENRES))[1] is None
+            dimension_sources.record(cursor, DIM_ACTORS, staged)
+    finally:
+        first.close()
+    assert run(warehouse_url, _read_state_waiting_briefly(DIM_ACTORS))[1] == staged
