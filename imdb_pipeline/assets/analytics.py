@@ -21,11 +21,12 @@ from imdb_pipeline.assets.warehouse_table import (
     BuiltAside,
     build_aside,
     build_side_by_side_then_swap,
+    scratch_table,
     table_key,
     table_spec,
     written,
 )
-from imdb_pipeline.lib import aggregates, pg_tables
+from imdb_pipeline.lib import aggregates
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
     AGG_GENRE_TRENDS,
@@ -89,45 +90,41 @@ def build_analytics(
     dim_movies into a scratch table; the tables are built from it side by side on two
     connections, then put in place together in one transaction: BI tools always see a set that
     describes the same day."""
-    with warehouse.build_transaction() as cursor:  # committed: both connections read it
-        latest = pg_tables.create_scratch_as(
-            cursor, SCRATCH_SCHEMA, LATEST_MOVIES,
-            aggregates.latest_movies_select(FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified),
-        )  # fmt: skip
-    builds = {
-        AGG_DIRECTOR_STATS_KEY: (
-            AGG_DIRECTOR_STATS,
-            aggregates.agg_director_stats_select(latest, DIM_DIRECTORS.qualified), {},
-        ),
-        AGG_GENRE_TRENDS_KEY: (
-            AGG_GENRE_TRENDS,
-            aggregates.agg_genre_trends_select(
-                latest, BRIDGE_MOVIE_GENRE.qualified, DIM_GENRES.qualified
-            ), {},
-        ),
-        AGG_YEARLY_REVENUE_KEY: (
-            AGG_YEARLY_REVENUE, aggregates.agg_yearly_revenue_select(latest), {},
-        ),
-        AGG_TOP_MOVIES_KEY: (
-            AGG_TOP_MOVIES,
-            aggregates.agg_top_movies_select(
-                latest, config.top_movies_size, config.top_movies_minimum_votes
+    latest_movies = aggregates.latest_movies_select(
+        FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified
+    )
+    with scratch_table(warehouse, SCRATCH_SCHEMA, LATEST_MOVIES, latest_movies) as latest:
+        builds = {
+            AGG_DIRECTOR_STATS_KEY: (
+                AGG_DIRECTOR_STATS,
+                aggregates.agg_director_stats_select(latest, DIM_DIRECTORS.qualified), {},
             ),
-            {"size": config.top_movies_size, "minimum_votes": config.top_movies_minimum_votes},
-        ),
-    }  # fmt: skip
+            AGG_GENRE_TRENDS_KEY: (
+                AGG_GENRE_TRENDS,
+                aggregates.agg_genre_trends_select(
+                    latest, BRIDGE_MOVIE_GENRE.qualified, DIM_GENRES.qualified
+                ), {},
+            ),
+            AGG_YEARLY_REVENUE_KEY: (
+                AGG_YEARLY_REVENUE, aggregates.agg_yearly_revenue_select(latest), {},
+            ),
+            AGG_TOP_MOVIES_KEY: (
+                AGG_TOP_MOVIES,
+                aggregates.agg_top_movies_select(
+                    latest, config.top_movies_size, config.top_movies_minimum_votes
+                ),
+                {"size": config.top_movies_size, "minimum_votes": config.top_movies_minimum_votes},
+            ),
+        }  # fmt: skip
 
-    def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[BuiltAside]]:
-        return lambda cursor: [build_aside(cursor, key, *builds[key][:2]) for key in keys]
+        def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[BuiltAside]]:
+            return lambda cursor: [build_aside(cursor, key, *builds[key][:2]) for key in keys]
 
-    groups = [[key for key in group if key in context.selected_asset_keys] for group in BUILD_GROUPS]
-    try:
+        selected = context.selected_asset_keys
+        groups = [[key for key in group if key in selected] for group in BUILD_GROUPS]
         built = build_side_by_side_then_swap(
             warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema]
         )
-    finally:
-        with warehouse.connect() as connection, connection.cursor() as cursor:
-            pg_tables.drop_scratch(cursor, latest)
     with warehouse.connect() as connection, connection.cursor() as cursor:
         results = [
             (table.key, written(cursor, table.table, table.rows, **builds[table.key][2],

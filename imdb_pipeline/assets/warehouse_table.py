@@ -149,3 +149,19 @@ def build_side_by_side_then_swap(
             for table in built:  # a no-op for those swapped in
                 pg_tables.drop_building(cursor, table.table, table.building)
     return built
+
+
+@contextmanager
+def scratch_table(
+    warehouse: WarehouseResource, schema: str, name: str, select: str
+) -> Iterator[str]:
+    """A scratch table of the rows of `select` (`pg_tables.create_scratch_as`), committed so that
+    every connection of the step can read it; yields its qualified name, and drops it when the
+    block ends, on success or failure."""
+    with warehouse.build_transaction() as cursor:
+        scratch = pg_tables.create_scratch_as(cursor, schema, name, select)
+    try:
+        yield scratch
+    finally:
+        with warehouse.connect() as connection, connection.cursor() as cursor:
+            pg_tables.drop_scratch(cursor, scratch)
