@@ -55,7 +55,7 @@ def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCur
 
     def build(cursor: PgCursor) -> dict:
         staged, before = dimension_sources.read_state(cursor, STG_MOVIES, table)
-        days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
+        days = dimension_sources.changed_days(staged, before)
         history = HISTORY if before is None else dimension_sources.days_of(STG_MOVIES, days)
         rows = 0
         if before is None or days:
@@ -73,8 +73,8 @@ def _dim_movies(cursor: PgCursor) -> dict:
     last build all come after the days it was derived from, fold those days into it; with no
     such day, it stays as it is."""
     staged, before = dimension_sources.read_state(cursor, STG_MOVIES, DIM_MOVIES)
-    days = sorted(staged) if before is None else dimension_sources.changed_days(staged, before)
-    if before is not None and not days and staged.keys() == before.keys():
+    days = dimension_sources.changed_days(staged, before)
+    if staged == before:
         versions = None  # nothing staged since: the table is already what the history gives
     elif before is not None and dimension_sources.only_later_days(staged, before):
         versions = movie_versions.dim_movies_fold_select(

@@ -31,7 +31,9 @@ def ensure_table(cursor: PgCursor) -> None:
     )
 
 
-def read_state(cursor: PgCursor, staging: Table, dimension: Table) -> tuple[Partitions, Partitions | None]:
+def read_state(
+    cursor: PgCursor, staging: Table, dimension: Table
+) -> tuple[Partitions, Partitions | None]:
     """The staged days now (`staged_partitions`) and those `dimension` was last derived from
     (`recorded`), for a build of `dimension` in this transaction. Builds of one dimension by
     runs at the same time take turns (an advisory lock held until the transaction ends): the
@@ -64,15 +66,20 @@ def recorded(cursor: PgCursor, dimension: Table) -> Partitions | None:
 
 def record(cursor: PgCursor, dimension: Table, partitions: Partitions) -> None:
     """Record that `dimension`, as written in this transaction, derives from `partitions`."""
+    days = sorted(partitions)
     cursor.execute(f"DELETE FROM {SOURCES} WHERE dimension = %s", (dimension.name,))
-    cursor.executemany(
-        f"INSERT INTO {SOURCES} VALUES (%s, %s, %s)",
-        [(dimension.name, day, oid) for day, oid in sorted(partitions.items())],
+    cursor.execute(  # one statement, however many days
+        f"INSERT INTO {SOURCES} SELECT %s, day, partition FROM "
+        "unnest(%s::date[], %s::bigint[]) AS r (day, partition)",
+        (dimension.name, days, [partitions[day] for day in days]),
     )
 
 
-def changed_days(staged: Partitions, before: Partitions) -> list[dt.date]:
-    """Days staged since `before`: new days and days staged again, in order."""
+def changed_days(staged: Partitions, before: Partitions | None) -> list[dt.date]:
+    """Days staged since `before`: new days and days staged again, in order; every staged day
+    when there is no record (None)."""
+    if before is None:
+        return sorted(staged)
     return sorted(day for day, oid in staged.items() if before.get(day) != oid)
 
 
@@ -87,4 +94,5 @@ def only_later_days(staged: Partitions, before: Partitions) -> bool:
 def days_of(staging: Table, days: list[dt.date]) -> str:
     """The staged rows of `days`, as a subquery to read in place of the whole history."""
     listed = ", ".join(day_sql(day) for day in days) or "NULL"
-    return f"(SELECT * FROM {staging.qualified} WHERE {quote(staging.partition_column)} IN ({listed}))"
+    column = quote(staging.partition_column)
+    return f"(SELECT * FROM {staging.qualified} WHERE {column} IN ({listed}))"

@@ -19,6 +19,7 @@ def test_changed_days_are_the_new_days_and_the_days_staged_again():
     assert changed_days({D1: 101, D2: 102, D3: 103}, BEFORE) == [D3]
     assert changed_days({D3: 103, D1: 201, D2: 102}, BEFORE) == [D1, D3]
     assert changed_days({D1: 101}, BEFORE) == []  # a day gone adds nothing to read
+    assert changed_days({D2: 102, D1: 101}, None) == [D1, D2]  # no record: every day
 
 
 @pytest.mark.parametrize(("staged", "expected"), [
