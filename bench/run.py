@@ -169,7 +169,7 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (BASELINE_MEMORY_LIMIT, BASELINE_MEMORY_LIMIT))
 
 
-def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
+def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False) -> int:
     work = Path(tempfile.mkdtemp(prefix="imdb_bench_"))
     s3_server, home = None, work / "home"
     try:
@@ -212,17 +212,8 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
         for table, seconds, table_rows in tables:
             print(f"{table:44s} {seconds:8.2f} {table_rows or 0:12,}")
 
-        reference = None
-        if baseline:
-            url = sqlalchemy_url(_create_database(server_url, "bench_baseline"))
-            command = [sys.executable, str(BENCH / "baseline.py"), "original", str(source), url]
-            reference = _measure(command, dict(os.environ), work / "baseline.log", data_dir,
-                                 _limit_memory)  # fmt: skip
-            phases = [line for line in reference.output.splitlines() if line.endswith(" s")]
-            print("\nbaseline phases (bench/baseline.py original)", *phases, sep="\n")
-            if reference.returncode != 0:
-                print(f"baseline stopped after {reference.seconds:.0f} s: "
-                      f"{reference.output.strip().splitlines()[-1]}")  # fmt: skip
+        reference = _reference("original", source, server_url, work, data_dir) if baseline else None
+        set_based = _reference("floor", source, server_url, work, data_dir) if floor else None
 
         print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk'}")
         print(f"rows                 {rows:>12,}")
@@ -237,6 +228,9 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
                   lambda m: f"{m.server_peak_bytes / 2**20:.0f}")  # fmt: skip
         if reference and reference.returncode == 0:
             print(f"speed-up             {reference.seconds / pipeline.seconds:12.1f}x")
+        if set_based and set_based.returncode == 0:
+            print(f"set-based SQL only   {set_based.seconds:12.2f} s  (bench/baseline.py floor: "
+                  f"no checks, no history; {set_based.peak_bytes / 2**20:.0f} MB)")  # fmt: skip
         return 0
     finally:
         if s3_server is not None:
@@ -246,6 +240,19 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool) -> int:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _reference(approach: str, source: Path, server_url: str, work: Path, data_dir: Path | None):
+    """Run one approach of bench/baseline.py on the same file, in a database of its own."""
+    url = sqlalchemy_url(_create_database(server_url, f"bench_{approach}"))
+    command = [sys.executable, str(BENCH / "baseline.py"), approach, str(source), url]
+    measured = _measure(command, dict(os.environ), work / f"{approach}.log", data_dir, _limit_memory)
+    phases = [line for line in measured.output.splitlines() if line.endswith(" s")]
+    print(f"\n{approach} phases (bench/baseline.py {approach})", *phases, sep="\n")
+    if measured.returncode != 0:
+        print(f"{approach} stopped after {measured.seconds:.0f} s: "
+              f"{measured.output.strip().splitlines()[-1]}")  # fmt: skip
+    return measured
 
 
 def _line(label: str, pipeline: str, reference: Measured | None, show) -> None:
@@ -264,8 +271,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
     parser.add_argument("--s3", action="store_true", help="source and raw store on local S3")
     parser.add_argument("--no-baseline", action="store_true", help="time the pipeline only")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time the set-based SQL approach (bench/baseline.py floor)")
     arguments = parser.parse_args()
-    return run(arguments.rows, arguments.keep, arguments.s3, not arguments.no_baseline)
+    return run(arguments.rows, arguments.keep, arguments.s3, not arguments.no_baseline,
+               arguments.floor)  # fmt: skip
 
 
 if __name__ == "__main__":
