@@ -2,8 +2,9 @@
 
 Every write builds new rows in a table of its own and swaps it in at the end, so readers see the
 previous content, complete, until the transaction commits, and a failure leaves it untouched:
-- a whole table (`replace_table_as`): a new table, then DROP + RENAME; the two halves
-  (`build_table_as`, `swap_in`) can also run in separate transactions;
+- a whole table (`replace_table_as`): a new table, then DROP + RENAME (or the old table moved
+  aside, to be kept); the two halves (`build_table_as`, `swap_in`) can also run in separate
+  transactions;
 - one day of a daily table (`replace_partition_as`, `replace_partition_from_rows`): daily tables
   are PostgreSQL tables partitioned by day; the day is built as a new table and exchanged for
   the day's partition (DROP + ATTACH), so re-running a day never touches the other days;
@@ -49,10 +50,13 @@ def keep_last(key: str, order: str) -> ResolveDuplicates:
     return resolve
 
 
-def replace_table_as(cursor: PgCursor, table: Table, select: str) -> int:
-    """Replace the whole table with the rows of `select`; returns the row count."""
+def replace_table_as(
+    cursor: PgCursor, table: Table, select: str, keep_old_as: Table | None = None
+) -> int:
+    """Replace the whole table with the rows of `select`; returns the row count. The old
+    table is dropped, or with `keep_old_as`, moved there (see `swap_in`)."""
     building, rows = build_table_as(cursor, table, select)
-    swap_in(cursor, table, building)
+    swap_in(cursor, table, building, keep_old_as)
     return rows
 
 
@@ -68,8 +72,24 @@ def build_table_as(cursor: PgCursor, table: Table, select: str) -> tuple[str, in
     return building, rows
 
 
-def swap_in(cursor: PgCursor, table: Table, building: str) -> None:
-    """Put the table built by `build_table_as` in place of `table`, dropping the old one."""
+def swap_in(
+    cursor: PgCursor, table: Table, building: str, keep_old_as: Table | None = None
+) -> None:
+    """Put the table built by `build_table_as` in place of `table`, dropping the old one; with
+    `keep_old_as` (a table of the same shape, in another schema), the old one replaces that
+    table instead, with no copy. A view on the old table stops the swap either way, as it
+    stops a DROP: a view that went on reading the old rows, moved, would be stale."""
+    if keep_old_as is not None and table_exists(cursor, table.schema, table.name):
+        cursor.execute(
+            "SELECT count(*) FROM pg_depend WHERE refobjid = %s::regclass "
+            "AND classid = 'pg_rewrite'::regclass",
+            (table.qualified,),
+        )
+        if cursor.fetchone()[0] == 0:
+            ensure_schema(cursor, keep_old_as.schema)
+            cursor.execute(f"DROP TABLE IF EXISTS {keep_old_as.qualified}")
+            cursor.execute(f"ALTER TABLE {table.qualified} SET SCHEMA {quote(keep_old_as.schema)}")
+            _rename(cursor, keep_old_as, table.name, keep_old_as.name)
     cursor.execute(f"DROP TABLE IF EXISTS {table.qualified}")
     _rename(cursor, table, building, table.name)
 

@@ -95,6 +95,39 @@ def test_a_dependent_view_stops_the_replace_instead_of_being_dropped(warehouse_u
     assert query(warehouse_url, "SELECT id FROM core.v") == [(1,)]
 
 
+KEPT = Table("kept", "things_previous", WHOLE.columns, WHOLE.primary_key, WHOLE.unique)
+
+
+def _constraints(url: str, schema: str) -> list[tuple]:
+    return query(url, "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                      f"WHERE connamespace = '{schema}'::regnamespace AND contype IN ('p', 'u') "
+                      "ORDER BY 2")  # fmt: skip
+
+
+def test_a_replaced_table_can_be_kept_aside_keys_and_all(warehouse_url):
+    for select in (values([(1, "a")]), values([(2, "b")]), values([(3, "c")])):
+        run(warehouse_url, lambda c, select=select: pg_tables.replace_table_as(c, WHOLE, select, KEPT))
+
+    assert query(warehouse_url, "SELECT id, name FROM core.things") == [(3, "c")]
+    assert query(warehouse_url, "SELECT id, name FROM kept.things_previous") == [(2, "b")]
+    assert _constraints(warehouse_url, "core") == [("core.things", "things_key0"),
+                                                   ("core.things", "things_pkey")]  # fmt: skip
+    assert _constraints(warehouse_url, "kept") == [
+        ("kept.things_previous", "things_previous_key0"), ("kept.things_previous", "things_previous_pkey")
+    ]  # fmt: skip
+
+
+def test_a_dependent_view_stops_a_replace_that_keeps_the_old_table(warehouse_url):
+    run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a")])))
+    run(warehouse_url, lambda c: c.execute("CREATE VIEW core.v AS SELECT id FROM core.things"))
+
+    with pytest.raises(psycopg2.errors.DependentObjectsStillExist):
+        run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(2, "b")]), KEPT))
+
+    assert query(warehouse_url, "SELECT id FROM core.v") == [(1,)]  # not left reading a moved table
+    assert query(warehouse_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'kept'") == [(0,)]
+
+
 def test_a_table_built_in_one_transaction_is_swapped_in_by_another(warehouse_url):
     run(warehouse_url, lambda c: pg_tables.replace_table_as(c, WHOLE, values([(1, "a")])))
     building, rows = run(warehouse_url, lambda c: pg_tables.build_table_as(c, WHOLE, values([(2, "b")])))
