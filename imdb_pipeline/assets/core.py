@@ -68,24 +68,43 @@ def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCur
     return build
 
 
+PREVIOUS_DIM_MOVIES = dimension_sources.previous_state(DIM_MOVIES)
+
+
 def _dim_movies(cursor: PgCursor) -> dict:
-    """Rebuild the versions from the whole staging history, or, when the days staged since the
-    last build all come after the days it was derived from, fold those days into it; with no
-    such day, it stays as it is."""
+    """Fold the days staged since the last build into dim_movies when they all come after the
+    days it was derived from. Otherwise fold them into the state before the last fold (kept
+    aside for that) when they come after its days: the latest day staged again, as a re-run of
+    today does. Otherwise rebuild the versions from the whole staging history. With no day
+    staged since, the table stays as it is."""
     staged, before = dimension_sources.read_state(cursor, STG_MOVIES, DIM_MOVIES)
-    days = dimension_sources.changed_days(staged, before)
+    previous = dimension_sources.recorded(cursor, PREVIOUS_DIM_MOVIES)
+    keep_old_as, days, versions = None, [], None
     if staged == before:
-        versions = None  # nothing staged since: the table is already what the history gives
+        built_from = "unchanged"  # nothing staged since: already what the history gives
     elif before is not None and dimension_sources.only_later_days(staged, before):
+        built_from, keep_old_as = "dim_movies and the new days", PREVIOUS_DIM_MOVIES
+        days = dimension_sources.changed_days(staged, before)
         versions = movie_versions.dim_movies_fold_select(
             DIM_MOVIES.qualified, dimension_sources.days_of(STG_MOVIES, days)
         )
+    elif before and previous and dimension_sources.only_later_days(staged, previous):
+        built_from = "the previous dim_movies and the days after it"
+        days = dimension_sources.changed_days(staged, previous)
+        versions = movie_versions.dim_movies_fold_select(
+            PREVIOUS_DIM_MOVIES.qualified, dimension_sources.days_of(STG_MOVIES, days),
+            keys_from=DIM_MOVIES.qualified,
+        )  # fmt: skip
     else:
-        days = sorted(staged)
+        built_from, days = "the whole history", sorted(staged)
+        # A past day staged again: the previous state no longer comes before the changes.
+        dimension_sources.forget(cursor, PREVIOUS_DIM_MOVIES)
         existing = DIM_MOVIES.qualified if pg_tables.table_exists(cursor, *DIM_MOVIES_KEY.path) else None
         versions = movie_versions.dim_movies_select(HISTORY, existing)
     if versions is not None:
-        pg_tables.replace_table_as(cursor, DIM_MOVIES, versions)
+        pg_tables.replace_table_as(cursor, DIM_MOVIES, versions, keep_old_as)
+        if keep_old_as is not None:
+            dimension_sources.record(cursor, keep_old_as, before)
     dimension_sources.record(cursor, DIM_MOVIES, staged)
     cursor.execute(
         "SELECT count(*), count(*) FILTER (WHERE is_current), "
@@ -95,7 +114,7 @@ def _dim_movies(cursor: PgCursor) -> dict:
     return written(
         cursor, DIM_MOVIES, rows,
         versions=rows, current_versions=current, missing_from_latest_snapshot=missing,
-        staged_days_read=len(days),
+        staged_days_read=len(days), built_from=built_from,
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ it was derived from; its next build compares them with the partitions staged now
 the whole history when it must. The record lives in a schema of its own, out of BI's view.
 """
 
+import dataclasses
 import datetime as dt
 
 from psycopg2.extensions import cursor as PgCursor
@@ -73,6 +74,18 @@ def record(cursor: PgCursor, dimension: Table, partitions: Partitions) -> None:
         "unnest(%s::date[], %s::bigint[]) AS r (day, partition)",
         (dimension.name, days, [partitions[day] for day in days]),
     )
+
+
+def forget(cursor: PgCursor, dimension: Table) -> None:
+    """Remove `dimension` and its record."""
+    cursor.execute(f"DROP TABLE IF EXISTS {dimension.qualified}")
+    cursor.execute(f"DELETE FROM {SOURCES} WHERE dimension = %s", (dimension.name,))
+
+
+def previous_state(dimension: Table) -> Table:
+    """Where a dimension's state before its latest build is kept, beside the record: a table of
+    the same shape, out of BI's view."""
+    return dataclasses.replace(dimension, schema=SCHEMA, name=f"{dimension.name}_previous")
 
 
 def changed_days(staged: Partitions, before: Partitions | None) -> list[dt.date]:

@@ -100,10 +100,15 @@ def dim_movies_select(history: str, existing: str | None) -> str:
     """
 
 
-def dim_movies_fold_select(existing: str, new_days: str) -> str:
+def dim_movies_fold_select(existing: str, new_days: str, keys_from: str | None = None) -> str:
     """The whole new dim_movies when new days come after every day `existing` was derived from:
     the rows `dim_movies_select` gives over the whole history, read from `existing` and the new
     days' stg_movies rows (`new_days`) alone.
+
+    `keys_from` (default: `existing`) is the dim_movies whose keys are kept and followed, as
+    `dim_movies_select`'s `existing`. Folding into an earlier state of dim_movies (the latest
+    day staged again) keys by the table in place, as a rebuild from the whole history would:
+    its versions keep their keys, and no key passes to another version.
 
     A closed version cannot change: its run ended before the new days, and it is kept as it is.
     A current version stands for the days of its run by two rows, its first and its last day
@@ -125,7 +130,7 @@ def dim_movies_fold_select(existing: str, new_days: str) -> str:
     )"""
     columns = ", ".join(f"e.{quote(name)}" for name in DIM_MOVIES.column_names)
     return f"""
-        {dim_movies_select(history, existing)}
+        {dim_movies_select(history, keys_from or existing)}
         UNION ALL
         SELECT {columns} FROM {existing} AS e WHERE NOT e.is_current
     """

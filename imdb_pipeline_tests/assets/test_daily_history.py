@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
-from imdb_pipeline.lib import facts
+from imdb_pipeline.lib import facts, movie_versions
 from imdb_pipeline_tests.conftest import SAMPLE, admin, query
 from imdb_pipeline_tests.warehouse_state import (
     failure_messages,
@@ -141,6 +141,11 @@ def test_each_day_reads_only_its_own_staged_day_unless_an_older_day_is_staged_ag
     assert reads == [dict.fromkeys(DIMENSIONS, 1)] * 3  # day 1 from empty, days 2 and 3 folded in
     unchanged = table_fingerprints(warehouse_url)
 
+    # The latest day staged again (today re-run): the movie versions are folded into their
+    # state before that day, kept aside by the day's first run; that day alone is read.
+    assert _staged_days_read(materialize_all(day=DAY3)) == dict.fromkeys(DIMENSIONS, 1)
+    assert table_fingerprints(warehouse_url) == unchanged
+
     # Day 1 staged again: the names read that day alone; the movie versions, which a past
     # day can split, are derived again from the whole history.
     again = _staged_days_read(materialize_all(day=DAY1))
@@ -151,6 +156,41 @@ def test_each_day_reads_only_its_own_staged_day_unless_an_older_day_is_staged_ag
     rest = dg.AssetSelection.groups("core") | dg.AssetSelection.groups("analytics")
     assert _staged_days_read(materialize_all(day=DAY1, selection=rest)) == dict.fromkeys(DIMENSIONS, 0)
     assert table_fingerprints(warehouse_url) == unchanged
+
+
+def test_the_latest_day_staged_again_with_other_rows_gives_what_the_whole_history_gives(
+    warehouse_url, daily_sources
+):
+    # Day 3 first opens a version of its own: the Godfather's title changes again.
+    day_three = daily_sources / f"imdb_movies_{DAY3}.csv"
+    day_three.write_text(day_three.read_text(encoding="utf-8").replace(
+        "The Godfather (Restored)", "The Godfather (4K)"), encoding="utf-8")  # fmt: skip
+    for day in (DAY1, DAY2, DAY3):
+        materialize_all(day=day)
+    identities = "SELECT movie_key, movie_id, valid_from FROM core.dim_movies"
+    before = {key: rest for key, *rest in query(warehouse_url, identities)}
+    # Day 3's export replaced by day 1's: the Godfather's first title comes back.
+    day_three.write_bytes(SAMPLE.read_bytes())
+
+    result = materialize_all(day=DAY3)
+
+    assert _staged_days_read(result)["dim_movies"] == 1
+    whole_history = movie_versions.dim_movies_select("staging.stg_movies", "core.dim_movies")
+    assert query(warehouse_url, f"SELECT * FROM ({whole_history}) q ORDER BY movie_key") == query(
+        warehouse_url, "SELECT * FROM core.dim_movies ORDER BY movie_key"
+    )
+    assert [row[1:5] for row in _versions(warehouse_url, GODFATHER)] == [
+        ("The Godfather", "R", DAY1, DAY2),
+        ("The Godfather (Restored)", "R", DAY2, DAY3),
+        ("The Godfather", "R", DAY3, "9999-12-31"),
+    ]
+    # A version keeps its key (the Godfather's from day 3 on, though its title changed); a key
+    # never passes to another version; new versions get keys never given before.
+    after = {key: rest for key, *rest in query(warehouse_url, identities)}
+    assert {key: after[key] for key in after.keys() & before.keys()} == {
+        key: before[key] for key in after.keys() & before.keys()
+    }
+    assert min(after.keys() - before.keys()) > max(before)
 
 
 def test_a_backfill_from_empty_equals_the_day_by_day_result(

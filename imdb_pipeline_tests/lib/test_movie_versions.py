@@ -326,6 +326,39 @@ def test_folding_into_versions_whose_keys_were_changed_keeps_them(url):
     ]  # fmt: skip
 
 
+def test_folding_the_latest_day_staged_again_into_the_state_before_it_equals_a_rebuild(url):
+    """The latest day staged again with other rows: folded into dim_movies as it was before
+    that day, keyed by the table in place, it gives what the whole history gives."""
+    versions(url, *DAYS[0])
+    fold(url, DAYS[1])
+    execute(url, f"CREATE TABLE core.before_d3 AS SELECT * FROM {DIM_MOVIES.qualified}")
+    fold(url, DAYS[2])
+    execute(url, f"DELETE FROM {STAGED} WHERE snapshot_date = '{D3}'")
+    again = [on(D3, ALPHA, title="Alpha III"), on(D3, BETA, movie_id="tt0"),
+             on(D3, GAMMA, year=1990), on(D3, BETA, movie_id="tt9")]  # fmt: skip
+    stage(url, again)
+    new_day = stage(url, again, name="again_d3")
+    rebuilt = fetch(url, f"SELECT * FROM ({dim_movies_select(STAGED, DIM_MOVIES.qualified)}) q "
+                         "ORDER BY movie_key")  # fmt: skip
+    [[max_key]] = fetch(url, f"SELECT max(movie_key) FROM {DIM_MOVIES.qualified}")
+
+    load(url, DIM_MOVIES, mv.dim_movies_fold_select("core.before_d3", new_day, DIM_MOVIES.qualified))
+
+    assert got(url) == rebuilt
+    # The versions the first D3 opened are gone; the new ones get keys never given before.
+    assert got(url, "movie_key", "movie_id", "title", "valid_from", "valid_to", "last_seen_date",
+               "in_latest_snapshot") == [
+        [1, "tt1", "Alpha", D1, D2, D1, False],
+        [2, "tt2", "Beta", D1, OPEN_END, D2, False],  # gone on D3 now: last seen D2
+        [3, "tt3", "Gamma", D1, D3, D1, False],
+        [4, "tt0", "Beta", D2, OPEN_END, D3, True],
+        [5, "tt1", "Alpha II", D2, D3, D2, False],
+        [max_key + 1, "tt1", "Alpha III", D3, OPEN_END, D3, True],
+        [max_key + 2, "tt3", "Gamma", D3, OPEN_END, D3, True],
+        [max_key + 3, "tt9", "Beta", D3, OPEN_END, D3, True],
+    ]  # fmt: skip
+
+
 def test_every_movie_has_exactly_one_current_version(url):
     versions(url, on(D1, ALPHA), on(D2, ALPHA, title="X"), on(D3, ALPHA, title="Y"), on(D1, BETA))
     current = [row for row in got(url, "movie_id", "valid_to", "is_current") if row[2]]
