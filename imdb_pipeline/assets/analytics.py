@@ -21,6 +21,7 @@ from imdb_pipeline.assets.warehouse_table import (
     BuiltAside,
     build_aside,
     build_side_by_side_then_swap,
+    owned_tables,
     scratch_table,
     table_key,
     table_spec,
@@ -89,11 +90,13 @@ def build_analytics(
     """The analytics tables of the latest snapshot. The latest day's movies are joined once to
     dim_movies into a scratch table; the tables are built from it side by side on two
     connections, then put in place together in one transaction: BI tools always see a set that
-    describes the same day."""
+    describes the same day. Tables a killed earlier run left behind are dropped first."""
     latest_movies = aggregates.latest_movies_select(
         FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified
     )
-    with scratch_table(warehouse, SCRATCH_SCHEMA, LATEST_MOVIES, latest_movies) as latest:
+    schemas = [SCRATCH_SCHEMA, AGG_DIRECTOR_STATS.schema]
+    with owned_tables(warehouse, schemas) as owner, \
+            scratch_table(warehouse, SCRATCH_SCHEMA, LATEST_MOVIES, latest_movies, owner) as latest:
         builds = {
             AGG_DIRECTOR_STATS_KEY: (
                 AGG_DIRECTOR_STATS,
@@ -118,7 +121,7 @@ def build_analytics(
         }  # fmt: skip
 
         def build_group(keys: list[dg.AssetKey]) -> Callable[[PgCursor], list[BuiltAside]]:
-            return lambda cursor: [build_aside(cursor, key, *builds[key][:2]) for key in keys]
+            return lambda cursor: [build_aside(cursor, key, *builds[key][:2], owner) for key in keys]
 
         selected = context.selected_asset_keys
         groups = [[key for key in group if key in selected] for group in BUILD_GROUPS]

@@ -11,7 +11,7 @@ from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import pg_tables, table_owners
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -120,10 +120,13 @@ class BuiltAside:
     seconds: float
 
 
-def build_aside(cursor: PgCursor, key: dg.AssetKey, table: Table, select: str) -> BuiltAside:
-    """Build `table` from `select` beside the one in place (`pg_tables.build_table_as`)."""
+def build_aside(
+    cursor: PgCursor, key: dg.AssetKey, table: Table, select: str, owner: str
+) -> BuiltAside:
+    """Build `table` from `select` beside the one in place (`pg_tables.build_table_as`), named
+    after the step's `owner` (`owned_tables`)."""
     started = time.perf_counter()
-    building, rows = pg_tables.build_table_as(cursor, table, select)
+    building, rows = pg_tables.build_table_as(cursor, table, select, owner)
     return BuiltAside(key, table, building, rows, round(time.perf_counter() - started, 3))
 
 
@@ -152,14 +155,33 @@ def build_side_by_side_then_swap(
 
 
 @contextmanager
+def owned_tables(warehouse: WarehouseResource, schemas: Sequence[str]) -> Iterator[str]:
+    """The owner name of the tables a step commits in `schemas` before it puts them in place or
+    drops them (`table_owners`), held while the block runs. First drops such tables that a
+    killed process left behind."""
+    with warehouse.connect() as connection, connection.cursor() as cursor:
+        abandoned = table_owners.drop_abandoned(cursor, list(schemas))
+    if abandoned:
+        dg.get_dagster_logger().warning(
+            f"Dropped {len(abandoned)} table(s) left by a step that did not end cleanly: "
+            + ", ".join(abandoned)
+        )
+    with warehouse.connect() as connection:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            owner = table_owners.new_owner(cursor)
+        yield owner
+
+
+@contextmanager
 def scratch_table(
-    warehouse: WarehouseResource, schema: str, name: str, select: str
+    warehouse: WarehouseResource, schema: str, name: str, select: str, owner: str
 ) -> Iterator[str]:
     """A scratch table of the rows of `select` (`pg_tables.create_scratch_as`), committed so that
     every connection of the step can read it; yields its qualified name, and drops it when the
     block ends, on success or failure."""
     with warehouse.build_transaction() as cursor:
-        scratch = pg_tables.create_scratch_as(cursor, schema, name, select)
+        scratch = pg_tables.create_scratch_as(cursor, schema, name, select, owner)
     try:
         yield scratch
     finally:

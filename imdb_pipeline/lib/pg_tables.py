@@ -60,13 +60,16 @@ def replace_table_as(
     return rows
 
 
-def build_table_as(cursor: PgCursor, table: Table, select: str) -> tuple[str, int]:
+def build_table_as(
+    cursor: PgCursor, table: Table, select: str, owner: str | None = None
+) -> tuple[str, int]:
     """A new, keyed table of `table`'s shape holding the rows of `select`, under a name of its
     own: (that name, row count). `swap_in` puts it in the table's place. Built in one
     transaction and swapped in another, several tables can be built side by side and put in
-    place together; `drop_building` removes one that is not swapped in."""
+    place together; `drop_building` removes one that is not swapped in. A table committed
+    before it is swapped in is named after its `owner` (see `table_owners`)."""
     ensure_schema(cursor, table.schema)
-    building = _building_name(table.name)
+    building = _building_name(table.name, owner)
     rows = _create_as(cursor, table, building, select)
     _add_keys(cursor, table, building)
     return building, rows
@@ -99,15 +102,15 @@ def drop_building(cursor: PgCursor, table: Table, building: str) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {quote(table.schema)}.{quote(building)}")
 
 
-def create_scratch_as(cursor: PgCursor, schema: str, name: str, select: str) -> str:
-    """An unlogged table of the rows of `select`, analyzed, under a name of its own in `schema`
-    (e.g. `name__scratch_1a2b3c4d`); returns its qualified name. It holds intermediate rows
-    that several connections of one step read once this transaction commits: a temporary table
-    is private to its session, and rules out parallel plans. Unlogged, it is never written to
-    the WAL nor sent to replicas; a server crash empties it, which costs nothing, as the step
-    drops it (`drop_scratch`) when it ends."""
+def create_scratch_as(cursor: PgCursor, schema: str, name: str, select: str, owner: str) -> str:
+    """An unlogged table of the rows of `select`, analyzed, in `schema`, named after its
+    `owner` (`name__scratch_<owner>`, see `table_owners`); returns its qualified name. It holds
+    intermediate rows that several connections of one step read once this transaction commits:
+    a temporary table is private to its session, and rules out parallel plans. Unlogged, it is
+    never written to the WAL nor sent to replicas; a server crash empties it, which costs
+    nothing, as the step drops it (`drop_scratch`) when it ends."""
     ensure_schema(cursor, schema)
-    scratch = f"{quote(schema)}.{quote(f'{name}__scratch_{uuid.uuid4().hex[:8]}')}"
+    scratch = f"{quote(schema)}.{quote(f'{name}__scratch_{owner}')}"
     cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS {select}")
     cursor.execute(f"ANALYZE {scratch}")
     return scratch
@@ -224,8 +227,8 @@ def day_partitions(cursor: PgCursor, table: Table) -> dict[dt.date, int]:
     }
 
 
-def _building_name(name: str) -> str:
-    return f"{name}__building_{uuid.uuid4().hex[:8]}"
+def _building_name(name: str, owner: str | None = None) -> str:
+    return f"{name}__building_{owner or uuid.uuid4().hex[:8]}"
 
 
 def _casts(table: Table) -> str:

@@ -182,6 +182,22 @@ def test_analytics_are_put_in_place_all_together_or_not_at_all(loaded_sample):
     assert [name for name, _ in before] == sorted(ANALYTICS)
 
 
+def test_tables_a_killed_analytics_run_left_behind_are_dropped_by_the_next_one(loaded_sample):
+    # What a process killed in the middle of the analytics step leaves: its scratch table and a
+    # table built but not put in place, named after an owner whose connection is gone.
+    connection = psycopg2.connect(loaded_sample)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE staging.latest_movies__scratch_dead0003 AS SELECT 1 AS id")
+        cursor.execute("CREATE TABLE analytics.agg_top_movies__building_dead0003 AS "
+                       "SELECT * FROM analytics.agg_top_movies")  # fmt: skip
+    connection.close()
+
+    materialize_all(day=None, selection=dg.AssetSelection.assets(*[["analytics", t] for t in ANALYTICS]))
+
+    leftovers = query(loaded_sample, "SELECT relname FROM pg_class WHERE relname LIKE '%dead0003'")
+    assert leftovers == []
+
+
 def test_a_key_that_does_not_resolve_fails_the_day_at_once_naming_the_rows(loaded_sample):
     before = table_fingerprints(loaded_sample)
     connection = psycopg2.connect(loaded_sample)

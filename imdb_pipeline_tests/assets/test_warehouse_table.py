@@ -14,7 +14,9 @@ SECOND = Table("analytics", "second", (Column("id", "bigint", False),), primary_
 
 
 def _group(table: Table, select: str):
-    return lambda cursor: [build_aside(cursor, dg.AssetKey(["analytics", table.name]), table, select)]
+    return lambda cursor: [
+        build_aside(cursor, dg.AssetKey(["analytics", table.name]), table, select, "0000cafe")
+    ]
 
 
 def _tables(url: str) -> list[tuple]:

@@ -150,9 +150,9 @@ def test_a_built_table_that_is_never_swapped_in_can_be_dropped(warehouse_url):
 
 def test_a_scratch_table_is_unlogged_analyzed_and_read_by_other_connections(warehouse_url):
     scratch = run(warehouse_url, lambda c: pg_tables.create_scratch_as(
-        c, "work", "latest", "SELECT g AS id FROM generate_series(1, 1000) AS g"))  # fmt: skip
+        c, "work", "latest", "SELECT g AS id FROM generate_series(1, 1000) AS g", "0123abcd"))  # fmt: skip
 
-    assert scratch.startswith('"work"."latest__scratch_')
+    assert scratch == '"work"."latest__scratch_0123abcd"'  # named after its owner
     assert query(warehouse_url, f"SELECT count(*), max(id) FROM {scratch}") == [(1000, 1000)]
     assert query(warehouse_url, "SELECT relpersistence, reltuples FROM pg_class "
                  f"WHERE oid = '{scratch}'::regclass") == [("u", 1000.0)]  # fmt: skip
