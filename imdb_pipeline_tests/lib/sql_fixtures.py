@@ -9,6 +9,7 @@ import psycopg2
 
 from imdb_pipeline.lib.warehouse_tables import (
     STG_MOVIES,
+    Column,
     Table,
     create_table_sql,
     quote,
@@ -16,6 +17,36 @@ from imdb_pipeline.lib.warehouse_tables import (
 
 D1, D2, D3, D4 = (dt.date(2024, 1, day) for day in (1, 2, 3, 4))
 STAGED = STG_MOVIES.qualified
+# Two small declared tables, a whole one and a daily one, for the table-writing functions.
+WHOLE = Table("core", "things", (Column("id", "bigint", False), Column("name", "text", True)),
+              primary_key=("id",), unique=(("name",),))  # fmt: skip
+DAILY = Table(
+    "core", "daily_things",
+    (Column("snapshot_date", "date", False), Column("id", "bigint", False),
+     Column("name", "text", True), Column("line", "bigint", True)),
+    primary_key=("snapshot_date", "id"), partition_column="snapshot_date",
+)  # fmt: skip
+
+
+def run(url: str, action):
+    """`action(cursor)` in one transaction, committed; returns what it returns."""
+    connection = psycopg2.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            return action(cursor)
+    finally:
+        connection.close()
+
+
+def values(rows: list[tuple], table: Table = WHOLE) -> str:
+    """A SELECT of literal rows with the table's column names."""
+    def literal(value):
+        return "NULL" if value is None else f"DATE '{value}'" if isinstance(value, dt.date) else repr(value)
+
+    return " UNION ALL ".join(
+        "SELECT " + ", ".join(f"{literal(v)} AS {c.name}" for v, c in zip(row, table.columns))
+        for row in rows
+    )
 
 
 def execute(url: str, *statements: str) -> None:

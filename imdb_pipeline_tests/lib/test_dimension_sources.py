@@ -8,8 +8,7 @@ import pytest
 from imdb_pipeline.lib import dimension_sources, pg_tables
 from imdb_pipeline.lib.dimension_sources import changed_days, only_later_days
 from imdb_pipeline.lib.warehouse_tables import DIM_ACTORS, DIM_GENRES
-from imdb_pipeline_tests.lib.sql_fixtures import D1, D2, D3
-from imdb_pipeline_tests.lib.test_pg_tables import DAILY, run, values
+from imdb_pipeline_tests.lib.sql_fixtures import D1, D2, D3, DAILY, run, values
 
 BEFORE = {D1: 101, D2: 102}
 

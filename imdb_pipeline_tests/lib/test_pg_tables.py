@@ -8,40 +8,13 @@ import pyarrow as pa
 import pytest
 
 from imdb_pipeline.lib import pg_tables
-from imdb_pipeline.lib.warehouse_tables import Column, Table
+from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline_tests.conftest import query
+from imdb_pipeline_tests.lib.sql_fixtures import DAILY, WHOLE, run, values
 
 D1, D2 = dt.date(2024, 3, 1), dt.date(2024, 3, 2)
-WHOLE = Table("core", "things", (Column("id", "bigint", False), Column("name", "text", True)),
-              primary_key=("id",), unique=(("name",),))  # fmt: skip
-DAILY = Table(
-    "core", "daily_things",
-    (Column("snapshot_date", "date", False), Column("id", "bigint", False),
-     Column("name", "text", True), Column("line", "bigint", True)),
-    primary_key=("snapshot_date", "id"), partition_column="snapshot_date",
-)  # fmt: skip
 NASTY_TEXT = ["a,b", 'say "hi"', "tab\there", "new\nline\r\nwindows", "back\\slash", "\\N", "",
               None, "ünïcødé 🎬 日本", "O'Brien", ",", '"', "NULL", " padded "]  # fmt: skip
-
-
-def run(url: str, action):
-    connection = psycopg2.connect(url)
-    try:
-        with connection, connection.cursor() as cursor:
-            return action(cursor)
-    finally:
-        connection.close()
-
-
-def values(rows: list[tuple], table: Table = WHOLE) -> str:
-    """A SELECT of literal rows with the table's column names."""
-    def literal(value):
-        return "NULL" if value is None else f"DATE '{value}'" if isinstance(value, dt.date) else repr(value)
-
-    return " UNION ALL ".join(
-        "SELECT " + ", ".join(f"{literal(v)} AS {c.name}" for v, c in zip(row, table.columns))
-        for row in rows
-    )
 
 
 def batches(*rows: tuple[int, str | None, int | None], fail_after: int | None = None):

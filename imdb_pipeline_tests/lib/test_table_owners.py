@@ -5,7 +5,7 @@ import psycopg2
 
 from imdb_pipeline.lib import pg_tables, table_owners
 from imdb_pipeline_tests.conftest import query
-from imdb_pipeline_tests.lib.test_pg_tables import WHOLE, run, values
+from imdb_pipeline_tests.lib.sql_fixtures import WHOLE, run, values
 
 
 def _tables(url: str) -> list[str]:
