@@ -29,6 +29,7 @@ from imdb_pipeline.lib.lists import holds
 from imdb_pipeline.lib.source_file import (
     RECORD_BLOCK_BYTES,
     SourceFileError,
+    csv_problem,
     not_utf8_error,
     read_header,
 )
@@ -125,10 +126,7 @@ class SourceRecords:
             self._add_malformed(self._lines.assign(np.zeros(0, np.int64), invalid, final=True)[1])
             put(None)
         except pa.ArrowInvalid as error:
-            problem = str(error)
-            if "straddl" in problem:  # pyarrow's words for a record longer than a block
-                problem = f"a record is longer than {self._block_size:,} bytes"
-                problem += "; is a quote left open?"
+            problem = csv_problem(error, self._block_size)
             put(SourceFileError(f"{self.location}: not a readable CSV file ({problem})"))
         except BaseException as error:  # noqa: BLE001 - raised again in the reading thread
             put(error)

@@ -70,7 +70,7 @@ def profile(stream: BinaryIO, location: str) -> SourceProfile:
         rows = sum(batch.num_rows for batch in batches)
     except pa.ArrowInvalid as error:
         text.raise_error()
-        problem = _csv_problem(error)
+        problem = csv_problem(error)
         raise SourceFileError(f"{location}: not a readable CSV file ({problem})") from None
     while text.read(CHUNK_BYTES):  # pyarrow reads to the end; make sure the hash covers it all
         pass
@@ -140,10 +140,11 @@ def not_utf8_error(
     )
 
 
-def _csv_problem(error: Exception) -> str:
+def csv_problem(error: Exception, block_bytes: int = RECORD_BLOCK_BYTES) -> str:
+    """pyarrow's parse error, with a record longer than a block (pyarrow: "straddling")
+    named in the user's words, in the same words wherever a file is parsed."""
     if "straddl" in str(error):
-        return (f"a record is too long (over {RECORD_BLOCK_BYTES // CHUNK_BYTES} MiB); "
-                "is a quote left open?")  # fmt: skip
+        return f"a record is longer than {block_bytes:,} bytes; is a quote left open?"
     return str(error)
 
 

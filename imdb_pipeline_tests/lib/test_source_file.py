@@ -250,7 +250,8 @@ def test_a_character_cut_at_the_end_of_the_file_is_not_utf8():
 
 def test_a_record_longer_than_a_block_is_rejected():
     data = csv_bytes(ROW, ROW.replace("Desc", '"' + "x" * (3 * RECORD_BLOCK_BYTES)), ROW)
-    with pytest.raises(SourceFileError, match="not a readable CSV file .a record is too long"):
+    with pytest.raises(SourceFileError, match="not a readable CSV file .a record is longer than "
+                                              f"{RECORD_BLOCK_BYTES:,} bytes; is a quote left open"):
         profiled(data)
 
 
