@@ -19,7 +19,6 @@ WAL when the server runs with `wal_level = minimal` (the embedded warehouse does
 """
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterable
 
 import pyarrow as pa
@@ -28,6 +27,7 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.lib.arrow_copy import copy_batches
 from imdb_pipeline.lib.sql_text import day_sql, quote
+from imdb_pipeline.lib.table_owners import BUILDING, SCRATCH, owned_name
 from imdb_pipeline.lib.warehouse_tables import Table, create_table_sql
 
 # Called with (cursor, qualified new table) when the primary key finds repeated keys in rows
@@ -69,7 +69,7 @@ def build_table_as(
     place together; `drop_building` removes one that is not swapped in. A table committed
     before it is swapped in is named after its `owner` (see `table_owners`)."""
     ensure_schema(cursor, table.schema)
-    building = _building_name(table.name, owner)
+    building = owned_name(table.name, BUILDING, owner)
     rows = _create_as(cursor, table, building, select)
     _add_keys(cursor, table, building)
     return building, rows
@@ -110,7 +110,7 @@ def create_scratch_as(cursor: PgCursor, schema: str, name: str, select: str, own
     never written to the WAL nor sent to replicas; a server crash empties it, which costs
     nothing, as the step drops it (`drop_scratch`) when it ends."""
     ensure_schema(cursor, schema)
-    scratch = f"{quote(schema)}.{quote(f'{name}__scratch_{owner}')}"
+    scratch = f"{quote(schema)}.{quote(owned_name(name, SCRATCH, owner))}"
     cursor.execute(f"CREATE UNLOGGED TABLE {scratch} AS {select}")
     cursor.execute(f"ANALYZE {scratch}")
     return scratch
@@ -124,7 +124,7 @@ def drop_scratch(cursor: PgCursor, scratch: str) -> None:
 def replace_partition_as(cursor: PgCursor, table: Table, day: dt.date, select: str) -> int:
     """Replace one day of a daily table with the rows of `select` (all of that day)."""
     _ensure_partitioned(cursor, table)
-    building = _building_name(table.name)
+    building = owned_name(table.name, BUILDING)
     rows = _create_as(cursor, table, building, select, day)
     _add_keys(cursor, table, building)
     _exchange_partition(cursor, table, building, day)
@@ -141,7 +141,7 @@ def replace_partition_from_rows(
     """Replace one day of a daily table with Arrow batches (every declared column but the day,
     which is set to `day`). Returns (rows kept, repeated rows removed by `resolve_duplicates`)."""
     _ensure_partitioned(cursor, table)
-    building = _building_name(table.name)
+    building = owned_name(table.name, BUILDING)
     cursor.execute(create_table_sql(table, building, day, keys=False))
     target = f"{quote(table.schema)}.{quote(building)}"
     columns = [name for name in table.column_names if name != table.partition_column]
@@ -227,10 +227,6 @@ def day_partitions(cursor: PgCursor, table: Table) -> dict[dt.date, int]:
     }
 
 
-def _building_name(name: str, owner: str | None = None) -> str:
-    return f"{name}__building_{owner or uuid.uuid4().hex[:8]}"
-
-
 def _casts(table: Table) -> str:
     return ", ".join(
         f"{quote(column.name)}::{column.pg_type} AS {quote(column.name)}" for column in table.columns
@@ -296,7 +292,7 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
         return
     legacy = None
     if found:
-        legacy = _building_name(table.name + "__unpartitioned")
+        legacy = owned_name(table.name + "__unpartitioned", BUILDING)
         cursor.execute(f"ALTER TABLE {table.qualified} RENAME TO {quote(legacy)}")
         cursor.execute(
             f"ALTER TABLE {quote(table.schema)}.{quote(legacy)} "

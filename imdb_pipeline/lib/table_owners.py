@@ -18,13 +18,20 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.lib.sql_text import quote
 
-OWNED_NAME = re.compile(r"__(?:building|scratch)_([0-9a-f]{8})$")
+BUILDING, SCRATCH = "building", "scratch"
+OWNED_NAME = re.compile(rf"__(?:{BUILDING}|{SCRATCH})_([0-9a-f]{{8}})$")
+
+
+def owned_name(name: str, role: str, owner: str | None = None) -> str:
+    """`<name>__<role>_<owner>`, the name of a building or scratch table. Without an owner (a
+    table built and put in place in one transaction), a new name that no session holds."""
+    return f"{name}__{role}_{owner or _new_name()}"
 
 
 def new_owner(cursor: PgCursor) -> str:
     """A new owner name, held until the cursor's connection closes. The connection should be
     in autocommit mode: it then waits idle, not idle in a transaction, while the step runs."""
-    owner = uuid.uuid4().hex[:8]
+    owner = _new_name()
     cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (_lock_name(owner),))
     return owner
 
@@ -47,6 +54,10 @@ def drop_abandoned(cursor: PgCursor, schemas: list[str]) -> list[str]:
             cursor.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(name)}")
             dropped.append(f"{schema}.{name}")
     return dropped
+
+
+def _new_name() -> str:
+    return uuid.uuid4().hex[:8]
 
 
 def _lock_name(owner: str) -> str:
