@@ -78,7 +78,6 @@ def _dim_movies(cursor: PgCursor) -> dict:
     today does. Otherwise rebuild the versions from the whole staging history. With no day
     staged since, the table stays as it is."""
     staged, before = dimension_sources.read_state(cursor, STG_MOVIES, DIM_MOVIES)
-    previous = dimension_sources.recorded(cursor, PREVIOUS_DIM_MOVIES)
     keep_old_as, days, versions = None, [], None
     if staged == before:
         built_from = "unchanged"  # nothing staged since: already what the history gives
@@ -88,7 +87,8 @@ def _dim_movies(cursor: PgCursor) -> dict:
         versions = movie_versions.dim_movies_fold_select(
             DIM_MOVIES.qualified, dimension_sources.days_of(STG_MOVIES, days)
         )
-    elif before and previous and dimension_sources.only_later_days(staged, previous):
+    elif before and (previous := dimension_sources.recorded(cursor, PREVIOUS_DIM_MOVIES)) and \
+            dimension_sources.only_later_days(staged, previous):
         built_from = "the previous dim_movies and the days after it"
         days = dimension_sources.changed_days(staged, previous)
         versions = movie_versions.dim_movies_fold_select(
