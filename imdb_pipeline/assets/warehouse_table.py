@@ -159,15 +159,16 @@ def owned_tables(warehouse: WarehouseResource, schemas: Sequence[str]) -> Iterat
     """The owner name of the tables a step commits in `schemas` before it puts them in place or
     drops them (`table_owners`), held while the block runs. First drops such tables that a
     killed process left behind."""
-    with warehouse.connect() as connection, connection.cursor() as cursor:
-        abandoned = table_owners.drop_abandoned(cursor, list(schemas))
-    if abandoned:
-        dg.get_dagster_logger().warning(
-            f"Dropped {len(abandoned)} table(s) left by a step that did not end cleanly: "
-            + ", ".join(abandoned)
-        )
     with warehouse.connect() as connection:
-        connection.autocommit = True
+        with connection.cursor() as cursor:
+            abandoned = table_owners.drop_abandoned(cursor, list(schemas))
+        connection.commit()
+        if abandoned:
+            dg.get_dagster_logger().warning(
+                f"Dropped {len(abandoned)} table(s) left by a step that did not end cleanly: "
+                + ", ".join(abandoned)
+            )
+        connection.autocommit = True  # the owner's lock is held by an idle connection
         with connection.cursor() as cursor:
             owner = table_owners.new_owner(cursor)
         yield owner
