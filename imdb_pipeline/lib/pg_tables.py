@@ -82,13 +82,13 @@ def swap_in(
     `keep_old_as` (a table of the same shape, in another schema), the old one replaces that
     table instead, with no copy. A view on the old table stops the swap either way, as it
     stops a DROP: a view that went on reading the old rows, moved, would be stale."""
-    if keep_old_as is not None and table_exists(cursor, table.schema, table.name):
-        cursor.execute(
-            "SELECT count(*) FROM pg_depend WHERE refobjid = %s::regclass "
-            "AND classid = 'pg_rewrite'::regclass",
-            (table.qualified,),
+    if keep_old_as is not None:
+        cursor.execute(  # the old table exists, and no view reads it
+            "SELECT to_regclass(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_depend "
+            "WHERE refobjid = to_regclass(%s) AND classid = 'pg_rewrite'::regclass)",
+            (table.qualified, table.qualified),
         )
-        if cursor.fetchone()[0] == 0:
+        if cursor.fetchone()[0]:
             ensure_schema(cursor, keep_old_as.schema)
             cursor.execute(f"DROP TABLE IF EXISTS {keep_old_as.qualified}")
             cursor.execute(f"ALTER TABLE {table.qualified} SET SCHEMA {quote(keep_old_as.schema)}")
