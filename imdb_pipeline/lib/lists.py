@@ -7,6 +7,9 @@ import pyarrow.compute as pc
 
 from imdb_pipeline.lib.contract import LIST_JOINER, LIST_SEPARATOR
 
+# Up to this many items in the longest list, repeats are found by comparing shifted items.
+_COMPARED_UP_TO = 16
+
 
 def normalise_list(value: str) -> str:
     """Items trimmed, empties dropped, repeats removed (first kept), joined as `a, b`."""
@@ -56,10 +59,14 @@ def _repeats(items: pa.Array, positions: np.ndarray) -> np.ndarray:
     """Items equal to an earlier item of their own list; `positions` are 0-based in the list.
 
     Lists are short, so comparing each item with the one `distance` places before it, for
-    every distance up to the longest list, is cheaper than hashing every item.
+    every distance up to the longest list, is cheaper than hashing every item. A long list
+    would make that quadratic: then every (list, item) pair is hashed once instead.
     """
+    longest = int(positions.max(initial=0))
+    if longest > _COMPARED_UP_TO:
+        return _repeats_hashed(items, positions)
     repeated = np.zeros(len(items), bool)
-    for distance in range(1, int(positions.max(initial=0)) + 1):
+    for distance in range(1, longest + 1):
         later = positions >= distance
         if later.sum() * 4 > len(items):  # most items take part: compare shifted views
             same = pc.equal(items.slice(distance), items.slice(0, len(items) - distance))
@@ -69,6 +76,30 @@ def _repeats(items: pa.Array, positions: np.ndarray) -> np.ndarray:
             same = pc.equal(items.take(rows), items.take(rows - distance))
             repeated[rows] |= same.to_numpy(zero_copy_only=False)
     return repeated
+
+
+def _repeats_hashed(items: pa.Array, positions: np.ndarray) -> np.ndarray:
+    """`_repeats` in time linear in the items, however long the lists: the first position of
+    each distinct (list, item) pair, by one hash aggregation."""
+    lists = np.cumsum(positions == 0)  # a list's items follow its first, at position 0
+    pairs = pa.table({"list": lists, "item": items, "at": np.arange(len(items))})
+    first = pairs.group_by(["list", "item"], use_threads=False).aggregate([("at", "min")])
+    repeated = np.ones(len(items), bool)
+    repeated[first["at_min"].to_numpy()] = False
+    return repeated
+
+
+def longest_items(values: pa.Array) -> pa.Array:
+    """Characters of the longest item of each normalised list (0 when it has none)."""
+    lists = pc.split_pattern(values, LIST_JOINER)
+    lengths = pc.utf8_length(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
+    offsets = lists.offsets.to_numpy()
+    starts, sizes = offsets[:-1] - offsets[0], np.diff(offsets)
+    longest = np.zeros(len(values), np.int64)
+    filled = sizes > 0
+    if filled.any():
+        longest[filled] = np.maximum.reduceat(lengths, starts[filled])
+    return pa.array(longest)
 
 
 def holds(column: pa.Array, byte: bytes) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from imdb_pipeline.lib.lists import (
     holds,
     holds_only,
+    longest_items,
     normalise_list,
     normalise_lists,
     trim_whitespace,
@@ -66,6 +67,33 @@ def test_normalise_lists_agrees_with_normalise_list(seed):
         expected = [normalise_list(value) for value in sample]
         assert normalise_lists(pa.array(sample)).to_pylist() == expected
         assert normalise_lists(pa.array(["x", *sample]).slice(1)).to_pylist() == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_long_lists_are_normalised_as_short_ones(seed):
+    # Lists longer than the shifted comparison handles are de-duplicated by hashing.
+    pick = random.Random(seed)
+    names = [f"Name {number}" for number in range(40)]
+    values = [", ".join(pick.choices(names, k=pick.randint(1, 80))) for _ in range(50)]
+    values += ["", " , ", "Ann, Ann"]
+    for sample in (values, [normalise_list(value) for value in values]):
+        expected = [normalise_list(value) for value in sample]
+        assert normalise_lists(pa.array(sample)).to_pylist() == expected
+        assert normalise_lists(pa.array(["x", *sample]).slice(1)).to_pylist() == expected
+
+
+@pytest.mark.timeout(60)
+def test_de_duplicating_a_huge_list_takes_linear_time():
+    # 200,000 names in one cell: comparing each item with every earlier one would take hours;
+    # the timeout only catches that, it measures nothing.
+    names = [f"Actor {number}" for number in range(100_000)]
+    value = ", ".join(names + names)
+    assert normalise_lists(pa.array([value, "Ann"])).to_pylist() == [", ".join(names), "Ann"]
+
+
+def test_longest_items_counts_characters_of_each_lists_longest_item():
+    values = pa.array(["x", "Ann, Bobby", "", None, "Zoë, Renée Ö", "abc"]).slice(1)
+    assert longest_items(values).to_pylist() == [5, 0, 0, 7, 3]
 
 
 WHITESPACE = [chr(code) for code in range(0x110000) if chr(code).isspace()]
