@@ -19,6 +19,7 @@ alone (`dim_movies_fold_select`), with the same result.
 import datetime as dt
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
+from imdb_pipeline.lib.certificates import certificate_system_sql
 from imdb_pipeline.lib.dimensions import runtime_bucket_sql
 from imdb_pipeline.lib.sql_text import day_sql, quote
 from imdb_pipeline.lib.warehouse_tables import DIM_MOVIES
@@ -88,7 +89,8 @@ def dim_movies_select(history: str, existing: str | None) -> str:
     return f"""
         SELECT {key} AS movie_key, v.movie_id, v.title, v.year,
                v.year - mod(mod(v.year, 10) + 10, 10) AS decade,
-               v.certificate, v.runtime_minutes,
+               v.certificate, {certificate_system_sql("v.certificate")} AS certificate_system,
+               v.runtime_minutes,
                {runtime_bucket_sql("v.runtime_minutes")} AS runtime_bucket,
                v.description, v.director, v.valid_from, v.valid_to,
                v.valid_to = {day_sql(OPEN_END)} AS is_current,
@@ -128,7 +130,12 @@ def dim_movies_fold_select(existing: str, new_days: str, keys_from: str | None =
         UNION ALL
         SELECT n.{day}, n.movie_id, {new_attributes} FROM {new_days} AS n
     )"""
-    columns = ", ".join(f"e.{quote(name)}" for name in DIM_MOVIES.column_names)
+    # Derived columns are derived again: a table written before a column was added has none.
+    derived = {"certificate_system": certificate_system_sql("e.certificate")}
+    columns = ", ".join(
+        f"{derived[name]} AS {quote(name)}" if name in derived else f"e.{quote(name)}"
+        for name in DIM_MOVIES.column_names
+    )
     return f"""
         {dim_movies_select(history, keys_from or existing)}
         UNION ALL

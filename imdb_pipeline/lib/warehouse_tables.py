@@ -83,6 +83,7 @@ DIM_MOVIES = Table("core", "dim_movies", _columns("""
     year integer
     decade integer
     certificate text
+    certificate_system text
     runtime_minutes integer
     runtime_bucket text
     description text

@@ -58,7 +58,7 @@ def at_once(url: str) -> list[list]:
 
 def test_unchanged_movie_over_three_days_is_one_open_current_version(url):
     versions(url, on(D1, ALPHA), on(D2, ALPHA), on(D3, ALPHA))
-    assert got(url) == [[1, "tt1", "Alpha", 1994, 1990, "R", 142, "120-149 min", "A heist.",
+    assert got(url) == [[1, "tt1", "Alpha", 1994, 1990, "R", "MPAA", 142, "120-149 min", "A heist.",
                          "Amy", D1, OPEN_END, True, D3, True]]  # fmt: skip
 
 
@@ -89,6 +89,25 @@ def test_decade_and_runtime_bucket_are_derived_per_version(url):
         ["tt2", 2001, 2000, 89, "under 90 min"],
         ["tt1", 2000, 2000, 150, "150+ min"],
     ]
+
+
+def test_certificate_system_is_derived_per_version(url):
+    versions(url, on(D1, ALPHA, certificate="U"), on(D1, BETA, certificate="K-16"),
+             on(D2, ALPHA, certificate="12A"), on(D2, BETA, certificate="K-16"))  # fmt: skip
+    assert got(url, "movie_id", "certificate", "certificate_system", "valid_from") == [
+        ["tt1", "U", "CBFC", D1], ["tt2", "K-16", None, D1], ["tt1", "12A", "BBFC", D2]
+    ]  # fmt: skip
+
+
+def test_folding_into_a_dim_movies_written_before_certificate_system_existed(url):
+    # A warehouse loaded by an earlier version: its dim_movies has no certificate_system.
+    versions(url, on(D1, ALPHA), on(D1, BETA, certificate="PG"), on(D2, BETA, certificate="U"))
+    execute(url, f"ALTER TABLE {DIM_MOVIES.qualified} DROP COLUMN certificate_system")
+    fold(url, [on(D3, ALPHA), on(D3, BETA, certificate="U")])
+    assert got(url, "movie_id", "certificate", "certificate_system", "valid_from") == [
+        ["tt1", "R", "MPAA", D1], ["tt2", "PG", "MPAA", D1], ["tt2", "U", "CBFC", D2]
+    ]  # fmt: skip
+    assert got(url) == at_once(url)
 
 
 def test_null_staying_null_is_not_a_change(url):
