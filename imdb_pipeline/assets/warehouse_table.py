@@ -11,7 +11,7 @@ from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
-from imdb_pipeline.lib import pg_tables, table_owners
+from imdb_pipeline.lib import pg_errors, pg_tables, table_owners
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -90,21 +90,33 @@ def build_tables(
 ) -> Iterator[dg.MaterializeResult]:
     """Run a step's table builds at the same time; each returns its table's metadata."""
     schemas = {key.path[0] for key in builds}  # see table_key
-    with dependents_fail_at_once():
+    with retries_cannot_help(", ".join(key.to_user_string() for key in builds)):
         for key, metadata, seconds in warehouse.build_concurrently(builds, schemas):
             yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
 
 
 @contextmanager
-def dependents_fail_at_once() -> Iterator[None]:
-    """A view someone built on a whole table stops the table's replacement: it is never dropped
-    for them. Retrying cannot help, so the step fails at once and says what to do."""
+def retries_cannot_help(tables: str) -> Iterator[None]:
+    """Failures that would fail again on every retry fail the step at once, saying what to do:
+    - a view someone built on a whole table stops the table's replacement (it is never dropped
+      for them);
+    - PostgreSQL refuses the data itself (a value, a limit, a key): the same rows would fail
+      again."""
     try:
         yield
     except errors.DependentObjectsStillExist as error:
         raise dg.Failure(
             description=f"{error.pgerror.strip()}\nThis table is replaced as a whole on every "
             "run: drop the objects that depend on it before the run and create them again after.",
+            allow_retries=False,
+        ) from None
+    except pg_errors.DATA_ERRORS as error:
+        raise dg.Failure(
+            description=f"Building {tables}: PostgreSQL refused the data: "
+            f"{pg_errors.described(error)}. The table it was building keeps its previous "
+            "content. Staging "
+            "refuses values no table can store, so this comes from rows staged before that "
+            "rule, or changed by hand: stage those days again.",
             allow_retries=False,
         ) from None
 
@@ -141,7 +153,7 @@ def build_side_by_side_then_swap(
     are dropped."""
     built: list[BuiltAside] = []
     try:
-        with dependents_fail_at_once():
+        with retries_cannot_help(", ".join(schemas)):
             for _, group, _ in warehouse.build_concurrently(dict(enumerate(groups)), schemas):
                 built.extend(group)
             with warehouse.connect() as connection, connection.cursor() as cursor:
