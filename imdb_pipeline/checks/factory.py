@@ -116,6 +116,8 @@ def _result(key, rule_outcome, suite_outcome) -> dg.AssetCheckResult:
         "unexpected_percent": round(float(max(percents)), 4) if percents else 0.0,
         "samples": dg.MetadataValue.json({outcome.summary: outcome.samples for outcome in failed}),
     }
+    # The rule's own figures (e.g. the real reject rate) stand for the rule as a whole.
+    metadata.update(rule_outcome.measured)
     if errors:
         metadata["errors"] = dg.MetadataValue.json(errors)
     if suite_outcome.data_docs:

@@ -41,6 +41,7 @@ class ExpectationOutcome:
 class RuleOutcome:
     rule: Rule
     expectations: list[ExpectationOutcome]
+    measured: dict[str, Any] = field(default_factory=dict)  # the rule's `measure`, if any
 
     @property
     def passed(self) -> bool:
@@ -118,9 +119,12 @@ def _suite_outcome(suite, validation, url, day, docs) -> SuiteOutcome:
     for expectation_result in validation.results:
         meta = expectation_result.expectation_config.meta or {}
         by_rule[meta["rule"]].append(_outcome(expectation_result, meta, suite, url, day))
+    measures = {rule.name: rule.measure for rule in suite.rules if rule.measure}
+    measured = _measured(url, measures, suite, day) if measures else {}
     return SuiteOutcome(
         suite=suite,
-        rules=[RuleOutcome(rule, by_rule[rule.name]) for rule in suite.rules],
+        rules=[RuleOutcome(rule, by_rule[rule.name], measured.get(rule.name, {}))
+               for rule in suite.rules],
         data_docs=docs[0] if docs else None,
         slice_description=f"{suite.partition_column} = {day}" if day else "whole table",
     )
@@ -175,15 +179,35 @@ def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutco
 
 def _sample_rows(url: str, query: str, suite: TableSuite, day) -> list[dict]:
     """Up to SAMPLE_LIMIT offending rows of an unexpected-rows query, for the steward."""
-    batch = f"{quote(suite.schema)}.{quote(gx_project.slice_table(suite, day))}"
-    statement = query.replace("{batch}", batch)
+    statement = f"SELECT * FROM ({_on_slice(query, suite, day)}) offending LIMIT {SAMPLE_LIMIT}"
     connection = psycopg2.connect(libpq_url(url))
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM ({statement}) offending LIMIT {SAMPLE_LIMIT}")
-            names = [column.name for column in cursor.description]
-            return [
-                {name: plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()
-            ]
+            cursor.execute(statement)
+            return _records(cursor)
     finally:
         connection.close()
+
+
+def _measured(url: str, measures: dict[str, str], suite: TableSuite, day) -> dict[str, dict]:
+    """Each rule's measure (one row) on the validated slice, by rule name."""
+    connection = psycopg2.connect(libpq_url(url))
+    try:
+        with connection.cursor() as cursor:
+            measured = {}
+            for name, query in measures.items():
+                cursor.execute(_on_slice(query, suite, day))
+                measured[name] = (_records(cursor) or [{}])[0]
+            return measured
+    finally:
+        connection.close()
+
+
+def _on_slice(query: str, suite: TableSuite, day) -> str:
+    batch = f"{quote(suite.schema)}.{quote(gx_project.slice_table(suite, day))}"
+    return query.replace("{batch}", batch)
+
+
+def _records(cursor) -> list[dict]:
+    names = [column.name for column in cursor.description]
+    return [{name: plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()]

@@ -38,6 +38,11 @@ class Rule:
     description: str
     severity: Severity
     expectations: tuple[Expectation, ...]
+    # A query over `{batch}` returning one row, run with every validation of the rule, passed
+    # or failed: its columns are added to the check's metadata, so a steward sees the real
+    # figures (a rate, a count of movies). `unexpected_count` and `unexpected_percent` among
+    # them stand for the rule as a whole.
+    measure: str | None = None
 
     @property
     def blocking(self) -> bool:

@@ -16,6 +16,7 @@ from imdb_pipeline.checks.rules import (
     unexpected_rows,
 )
 from imdb_pipeline.lib import contract
+from imdb_pipeline.lib.certificates import certificate_system_sql
 from imdb_pipeline.lib.contract import Kind
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
@@ -31,6 +32,21 @@ from imdb_pipeline.lib.warehouse_tables import (
 LATEST_FACT_DAY = "(SELECT max(snapshot_date) FROM core.fact_movie_performance)"
 # Money totals are rounded to cents on both sides; allow one cent of rounding difference.
 CENT = 0.011
+# The day's rejected and staged rows.
+_REJECT_RATE = (
+    "SELECT r.rejected, s.staged FROM "
+    "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch}) s "
+    "CROSS JOIN LATERAL (SELECT count(*) AS rejected FROM staging.stg_movies_rejects "
+    "WHERE snapshot_date = s.day) r"
+)
+# The day's certificates, each with its movies, a few of them, and whether it is known. Few
+# distinct values: grouped first, classified once each.
+_CERTIFICATES_OF_THE_DAY = (
+    "SELECT certificate, count(*) AS movies, "
+    "array_to_string((array_agg(movie_id ORDER BY movie_id))[1:5], ', ') AS sample_movie_ids, "
+    f"{certificate_system_sql('certificate')} IS NOT NULL AS known "
+    "FROM {batch} WHERE certificate IS NOT NULL GROUP BY certificate"
+)
 
 
 @dataclass(frozen=True)
@@ -66,11 +82,21 @@ def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
             Rule("values_within_ranges",
                  "Year, rating, metascore, runtime, votes and gross lie within the contract's "
                  "ranges.", Severity.ERROR, tuple(ranges)),
-            Rule("certificate_is_allowed",
-                 "Certificates are one of the contract's list (or unknown).", Severity.ERROR, (
-                     expect("ExpectColumnValuesToBeInSet", "certificate in the allowed list",
-                            column="certificate", value_set=list(contract.CERTIFICATES)),
-                 )),
+            Rule("certificates_are_known",
+                 "Certificates belong to a known rating system (MPAA, US TV, CBFC, BBFC, ...). "
+                 "An unknown one is kept; this lists them, with sample movies.", Severity.WARN, (
+                     unexpected_rows(
+                         "SELECT certificate, movies, sample_movie_ids FROM "
+                         f"({_CERTIFICATES_OF_THE_DAY}) c WHERE NOT known "
+                         "ORDER BY movies DESC, certificate",
+                         "every certificate is known"),
+                 ), measure=(
+                     "SELECT coalesce(sum(movies) FILTER (WHERE NOT known), 0)::bigint "
+                     "AS unexpected_count, "
+                     "coalesce(round(100.0 * sum(movies) FILTER (WHERE NOT known) / "
+                     "nullif(sum(movies), 0), 2), 0)::float8 AS unexpected_percent, "
+                     "count(*) FILTER (WHERE NOT known) AS unknown_certificates "
+                     f"FROM ({_CERTIFICATES_OF_THE_DAY}) c")),
             Rule("columns_complete_enough",
                  f"Every title is known; metascore known for at least "
                  f"{thresholds.metascore_completeness:.0%} and gross for at least "
@@ -85,16 +111,16 @@ def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
                  f"At most {thresholds.reject_rate_ceiling:.0%} of the day's rows were "
                  "rejected; more means the export itself is broken.", Severity.ERROR, (
                      unexpected_rows(
-                         "SELECT r.rejected, s.staged, round(r.rejected::numeric / "
-                         "(r.rejected + s.staged), 4) AS reject_rate FROM "
-                         "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch}) s "
-                         "CROSS JOIN LATERAL (SELECT count(*) AS rejected FROM "
-                         "staging.stg_movies_rejects WHERE snapshot_date = s.day) r "
-                         "WHERE r.rejected + s.staged > 0 AND "
-                         f"r.rejected::float / (r.rejected + s.staged) > "
+                         f"SELECT * FROM ({_REJECT_RATE}) r WHERE r.rejected + r.staged > 0 AND "
+                         f"r.rejected::float / (r.rejected + r.staged) > "
                          f"{thresholds.reject_rate_ceiling}",
                          "reject rate under the ceiling"),
-                 )),
+                 ), measure=(
+                     "SELECT rejected AS unexpected_count, coalesce(round(100.0 * rejected / "
+                     "nullif(rejected + staged, 0), 2), 0)::float8 AS unexpected_percent, "
+                     "rejected AS rejected_rows, staged AS staged_rows, "
+                     f"{round(100 * thresholds.reject_rate_ceiling, 2)}::float8 AS ceiling_percent "
+                     f"FROM ({_REJECT_RATE}) r")),
         ),
     )  # fmt: skip
 
