@@ -13,10 +13,10 @@ from psycopg2.extensions import cursor as PgCursor
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.assets.warehouse_table import table_key, table_spec, written
 from imdb_pipeline.io_managers.raw_files import RawFile
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import pg_errors, pg_tables
 from imdb_pipeline.lib.source_file import SourceFileError
-from imdb_pipeline.lib.staging import stage
 from imdb_pipeline.lib.sql_text import quote
+from imdb_pipeline.lib.staging import stage, valid_row_line
 from imdb_pipeline.lib.warehouse_tables import STG_MOVIES, STG_MOVIES_REJECTS
 from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -73,6 +73,10 @@ def stage_movies(
             )
     except SourceFileError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
+    except pg_errors.DATA_ERRORS as error:
+        # The contract lets through only what every table can store; should PostgreSQL still
+        # refuse a value, the same rows would fail every retry.
+        raise dg.Failure(description=_refused(error, raw_file, day), allow_retries=False) from None
     finally:
         raw_file.release()
     context.log.info(
@@ -81,6 +85,22 @@ def stage_movies(
     )  # fmt: skip
     yield dg.MaterializeResult(asset_key=STG_MOVIES_KEY, metadata=movies_metadata)
     yield dg.MaterializeResult(asset_key=STG_MOVIES_REJECTS_KEY, metadata=rejects_metadata)
+
+
+def _refused(error, raw_file: RawFile, day: dt.date) -> str:
+    """What PostgreSQL refused, and where in the source file it came from when it can tell."""
+    where = raw_file.source_uri
+    position = pg_errors.copy_position(error)
+    if position is not None:
+        row, column = position
+        with raw_file.open() as stream:
+            line = valid_row_line(stream, raw_file.source_uri, day, row)
+        where += f", line {line}" if line is not None else ""
+        where += f", column {column}" if column else ""
+    return (
+        f"{where}: PostgreSQL refused a value: {pg_errors.described(error)}. The day's staging "
+        f"tables keep their previous content; fix the value in the source and run {day} again."
+    )
 
 
 def _reason_counts(cursor: PgCursor, day: dt.date) -> dg.MetadataValue:

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from imdb_pipeline.lib.contract import CERTIFICATES, COLUMN_NAMES
+from imdb_pipeline.lib.contract import COLUMN_NAMES
 from imdb_pipeline.lib.staging import stage_all
 
 TODAY = dt.date(2024, 6, 1)  # the last valid year is 2025
@@ -71,14 +71,14 @@ def test_lists_are_normalised():
     ("year", "1888"), ("year", "2025"), ("rating", "0"), ("rating", "10"), ("metascore", "0"),
     ("metascore", "100"), ("votes", "0"), ("runtime_minutes", "0"), ("gross_millions", "0"),
     ("certificate", "Not Rated"), ("certificate", ""), ("movie_id", "tt1"),
+    ("certificate", "PG13"), ("certificate", "x" * 32), ("votes", "10000000000"),
+    ("gross_millions", "1000000000"), ("title", ""), ("runtime_minutes", ""), ("stars", ""),
 ])  # fmt: skip
 def test_boundary_values_pass(column, value):
     result = run(line(**{column: value}))
     assert len(result.movies) == 1
     assert len(result.rejects) == 0
 
-
-ALLOWED = ", ".join(CERTIFICATES)
 
 
 @pytest.mark.parametrize(("column", "value", "reason"), [
@@ -91,14 +91,17 @@ ALLOWED = ", ".join(CERTIFICATES)
     ("metascore", "-1", "metascore '-1' is outside 0..100"),
     ("year", "1887", "year '1887' is outside 1888..2025"),
     ("year", "2026", "year '2026' is outside 1888..2025"),
-    ("votes", "-1", "votes '-1' is outside 0.."),
-    ("gross_millions", "-0.01", "gross_millions '-0.01' is outside 0.."),
+    ("votes", "-1", "votes '-1' is outside 0..10000000000"),
+    ("gross_millions", "-0.01", "gross_millions '-0.01' is outside 0..1000000000"),
     ("runtime_minutes", "-5", "runtime_minutes '-5' is outside 0.."),
     ("movie_id", "0000001", r"movie_id '0000001' does not match ^tt\d+$"),
     ("movie_id", "tt12a", r"movie_id 'tt12a' does not match ^tt\d+$"),
-    ("certificate", "PG13", f"certificate 'PG13' is not one of {ALLOWED}"),
-    ("title", "  ", "title is empty"),
+    ("certificate", "x" * 33, "certificate has 33 characters; at most 32 are allowed"),
+    ("director", "  ", "director is empty"),
     ("year", "", "year is empty"),
+    ("votes", "10000000001", "votes '10000000001' is outside 0..10000000000"),
+    ("gross_millions", "1000000000.01",
+     "gross_millions '1000000000.01' is outside 0..1000000000"),
     ("genre", " , ,", "genre lists no items"),
 ])  # fmt: skip
 def test_row_breaking_one_rule_is_rejected_with_its_reason(column, value, reason):
@@ -125,7 +128,7 @@ def test_several_broken_rules_are_joined_in_column_order():
     assert result.rejects["reason"].tolist() == [
         (
             "movie_id 'x1' does not match ^tt\\d+$; rating '11' is outside 0..10; "
-            "votes '-1' is outside 0.."
+            "votes '-1' is outside 0..10000000000"
         )
     ]
 
@@ -180,8 +183,8 @@ def test_integer_too_large_for_its_type_is_rejected_not_wrapped(column, value):
 
 @pytest.mark.parametrize(
     ("column", "value", "kind"),
-    [("votes", "1e3", "an integer"), ("year", "1994.0", "an integer"),
-     ("rating", "NaN", "a number"), ("gross_millions", "1,234.50", "a number")],
+    [("votes", "1e3", "an integer"), ("year", "1994.5", "an integer"),
+     ("rating", "8,5", "a number"), ("gross_millions", "1,234.50", "a number")],
 )  # fmt: skip
 def test_numbers_must_be_plain_decimal_notation(column, value, kind):
     result = run(line(**{column: value}))
@@ -213,7 +216,7 @@ def test_reject_record_of_a_multiline_row_reads_back_as_one_csv_row():
     ("column", "value", "reason"),
     [("votes", "0x10", "votes '0x10' is not an integer"),
      ("year", "١٩٩٤", "year '١٩٩٤' is not an integer"),
-     ("gross_millions", "9" * 400, f"gross_millions '{'9' * 400}' is too large")],
+     ("gross_millions", "9" * 400, f"gross_millions '{'9' * 100}…' is too large")],
 )  # fmt: skip
 def test_only_ascii_plain_numbers_in_the_float_range_are_read(column, value, reason):
     assert run(line(**{column: value})).rejects["reason"].tolist() == [reason]
