@@ -82,7 +82,7 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
         try:
             shutil.copy(SAMPLE, incoming / "imdb_movies_day.csv")
             _wait_for(lambda: _runs(server, "SUCCESS") == 1, "a successful run", daemon, log)
-            assert _top_movies(warehouse_url) == 45
+            assert _top_movies(warehouse_url) == 51
 
             (incoming / "imdb_movies_broken.csv").write_text("movie_id;title\ntt1;x\n")
             _wait_for(lambda: len(mails) >= 1, "the failure alert", daemon, log)
@@ -90,7 +90,7 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
             [mail] = mails
             assert "imdb_movies_etl" in mail["Subject"]
             assert "imdb_movies_broken.csv" in mail.get_content()
-            assert _top_movies(warehouse_url) == 45
+            assert _top_movies(warehouse_url) == 51
         finally:
             # The daemon starts a code server of its own; stop the whole tree.
             children = psutil.Process(daemon.pid).children(recursive=True)

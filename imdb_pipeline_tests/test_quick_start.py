@@ -27,7 +27,7 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         url = f"postgresql://postgres@127.0.0.1:{port}/imdb_warehouse"
         assert f"psql {url}" in completed.stdout
         assert "imdb-pipeline ui" in completed.stdout
-        assert query(url, "SELECT count(*) FROM analytics.agg_top_movies") == [(45,)]
+        assert query(url, "SELECT count(*) FROM analytics.agg_top_movies") == [(51,)]
         # The run is recorded in a persistent Dagster instance under the pipeline home.
         assert (home / "dagster_home").is_dir()
         assert any((home / "dagster_home").iterdir())

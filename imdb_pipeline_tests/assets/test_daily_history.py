@@ -80,33 +80,33 @@ def test_three_days_build_the_expected_versions_facts_and_keys(warehouse_url, da
     )[:1]
     assert _versions(warehouse_url, GODFATHER) == [
         (godfather_key, "The Godfather", "R", DAY1, DAY2, False, DAY1, False),
-        (49, "The Godfather (Restored)", "R", DAY2, "9999-12-31", True, DAY3, True),
+        (55, "The Godfather (Restored)", "R", DAY2, "9999-12-31", True, DAY3, True),
     ]
-    assert _versions(warehouse_url, TWELVE_ANGRY_MEN)[1][0:3] == (48, "12 Angry Men", "Not Rated")
+    assert _versions(warehouse_url, TWELVE_ANGRY_MEN)[1][0:3] == (54, "12 Angry Men", "Not Rated")
     assert _versions(warehouse_url, NEW_FILM) == [
-        (50, "A New Film", "PG", DAY2, "9999-12-31", True, DAY3, True)
+        (56, "A New Film", "PG", DAY2, "9999-12-31", True, DAY3, True)
     ]
     # Gone since day 2: still the current version, but a steward sees it is not in the export.
     [sunset] = _versions(warehouse_url, SUNSET_BLVD)
     assert sunset[3:] == (DAY1, "9999-12-31", True, DAY1, False)
-    assert query(warehouse_url, "SELECT count(*), max(movie_key) FROM core.dim_movies") == [(50, 50)]
-    assert _fact_rows_per_day(warehouse_url) == [(DAY1, 47), (DAY2, 47), (DAY3, 47)]
+    assert query(warehouse_url, "SELECT count(*), max(movie_key) FROM core.dim_movies") == [(56, 56)]
+    assert _fact_rows_per_day(warehouse_url) == [(DAY1, 53), (DAY2, 53), (DAY3, 53)]
     # Each day's fact row points at the version valid that day.
     assert query(
         warehouse_url,
         "SELECT f.snapshot_date::text, f.movie_key, f.votes FROM core.fact_movie_performance f "
         "JOIN core.dim_movies m USING (movie_key) WHERE m.movie_id = %s ORDER BY 1",
         (GODFATHER,),
-    ) == [(DAY1, godfather_key, 1987402), (DAY2, 49, 1988402), (DAY3, 49, 1988402)]
+    ) == [(DAY1, godfather_key, 1987402), (DAY2, 55, 1988402), (DAY3, 55, 1988402)]
     # Type 1 names: the new director got the next key; nobody was renumbered or removed.
     assert query(
         warehouse_url,
         "SELECT count(*), max(director_key), count(*) FILTER (WHERE director_name = 'Billy "
         "Wilder') FROM core.dim_directors",
-    ) == [(31, 31, 1)]
-    # Aggregates describe the latest snapshot: 47 movies of day 3.
+    ) == [(37, 37, 1)]
+    # Aggregates describe the latest snapshot: 53 movies of day 3.
     assert query(warehouse_url, "SELECT sum(total_movies) FROM analytics.agg_yearly_revenue") == [
-        (47,)
+        (53,)
     ]
 
 

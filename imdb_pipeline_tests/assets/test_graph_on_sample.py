@@ -5,24 +5,30 @@ import psycopg2
 import pytest
 
 from imdb_pipeline_tests.conftest import query
-from imdb_pipeline_tests.warehouse_state import failure_messages, materialize_all, table_fingerprints
+from imdb_pipeline_tests.warehouse_state import (
+    failure_messages,
+    materialize_all,
+    table_fingerprints,
+)
 
-# Counted by hand from imdb_pipeline/data/imdb_movies.csv: 50 rows, 2 rejected (rating 12.5 on
-# line 21, movie_id tt12ab34 on line 37), 1 repeated movie_id, so 47 movies.
+# Counted from imdb_pipeline/data/imdb_movies.csv: 56 rows, 2 rejected (rating 12.5 on line 21,
+# movie_id tt12ab34 on line 37), 1 repeated movie_id, so 53 movies. The last 6 rows are in
+# real-world forms (CBFC, BBFC and age certificates, 67.0 for 67, "93 min", NA, spaces, "TT"):
+# they add 6 directors, 19 actors, 14 genre links, 21 actor links, 11 genre-years, 3 years.
 EXPECTED_ROW_COUNTS = {
-    "staging.stg_movies": 47,
+    "staging.stg_movies": 53,
     "staging.stg_movies_rejects": 2,
-    "core.dim_movies": 47,
-    "core.dim_directors": 30,
+    "core.dim_movies": 53,
+    "core.dim_directors": 36,
     "core.dim_genres": 18,
-    "core.dim_actors": 169,
-    "core.bridge_movie_genre": 110,
-    "core.bridge_movie_actor": 187,
-    "core.fact_movie_performance": 47,
-    "analytics.agg_director_stats": 30,
-    "analytics.agg_genre_trends": 95,
-    "analytics.agg_yearly_revenue": 31,
-    "analytics.agg_top_movies": 45,
+    "core.dim_actors": 188,
+    "core.bridge_movie_genre": 124,
+    "core.bridge_movie_actor": 208,
+    "core.fact_movie_performance": 53,
+    "analytics.agg_director_stats": 36,
+    "analytics.agg_genre_trends": 106,
+    "analytics.agg_yearly_revenue": 34,
+    "analytics.agg_top_movies": 51,
 }
 
 KEYS = {
@@ -93,7 +99,7 @@ def test_unknown_values_stay_null(loaded_sample):
         "count(*) FILTER (WHERE gross_millions IS NULL), "
         "count(*) FILTER (WHERE gross_millions = 0 OR metascore = 0) "
         "FROM core.fact_movie_performance",
-    ) == [(6, 8, 0)]
+    ) == [(8, 8, 0)]
     # No movie of 1957 has a known gross: the total is unknown, not zero.
     assert query(
         loaded_sample,
@@ -143,6 +149,27 @@ def test_text_survives_with_accents_apostrophes_commas_and_quotes(loaded_sample)
     assert query(
         loaded_sample, "SELECT count(*) FROM core.dim_movies WHERE title LIKE '%,%\"%'"
     ) == [(1,)]
+
+
+def test_real_world_forms_in_the_sample_are_normalised_and_classified(loaded_sample):
+    assert query(
+        loaded_sample,
+        "SELECT movie_id, title, year, certificate, certificate_system, runtime_minutes "
+        "FROM core.dim_movies WHERE movie_id IN ('tt0986264', 'tt0117951', 'tt0364569', "
+        "'tt0425112', 'tt1187043') ORDER BY movie_id",
+    ) == [
+        ("tt0117951", "Trainspotting", 1996, "18", "BBFC", 93),
+        ("tt0364569", "Oldboy", 2003, "18+", "Other", 120),
+        ("tt0425112", "Hot Fuzz", 2007, "15", "BBFC", 121),
+        ("tt0986264", "Taare Zameen Par", 2007, "U", "CBFC", 165),
+        ("tt1187043", "3 Idiots", 2009, "UA", "CBFC", 170),
+    ]
+    assert query(
+        loaded_sample,
+        "SELECT m.movie_id, f.metascore, f.votes FROM core.fact_movie_performance f JOIN "
+        "core.dim_movies m USING (movie_key) WHERE m.movie_id IN ('tt1187043', 'tt0986264') "
+        "ORDER BY 1",
+    ) == [("tt0986264", None, 200000), ("tt1187043", 67, 422000)]
 
 
 def test_materializing_twice_changes_nothing(loaded_sample):

@@ -67,7 +67,7 @@ def test_an_s3_source_is_stored_unchanged_in_an_s3_raw_store(
     [raw] = result.asset_materializations_for_node(RAW_NODE)
     assert raw.metadata["raw_uri"].value == f"s3://{bucket}/{snapshot}"
     assert raw.metadata["source_uri"].value == source
-    assert raw.metadata["dagster/row_count"].value == 50
+    assert raw.metadata["dagster/row_count"].value == 56
     assert raw.metadata["sha256"].value == hashlib.sha256(body).hexdigest()
     assert raw.metadata["size_bytes"].value == len(body)
     assert _left_behind(temporary_folder) == []
@@ -170,7 +170,7 @@ def test_raw_checks_prove_the_s3_snapshot_is_the_profiled_file(s3_client, bucket
 
     outcomes = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert all(outcomes[name].passed for name in (PRESENT, HEADER, ROWS))
-    assert outcomes[ROWS].metadata["rows"].value == 50
+    assert outcomes[ROWS].metadata["rows"].value == 56
     # Replace the snapshot with another valid file: same header, other rows.
     [snapshot] = _objects(s3_client, bucket, "raw/")
     lines = SAMPLE.read_bytes().splitlines(keepends=True)
@@ -199,4 +199,4 @@ def test_source_and_raw_store_on_s3_load_the_warehouse(
 
     materialize_all()
 
-    assert query(warehouse_url, "SELECT count(*) FROM analytics.agg_top_movies") == [(45,)]
+    assert query(warehouse_url, "SELECT count(*) FROM analytics.agg_top_movies") == [(51,)]

@@ -72,9 +72,10 @@ DIRTY = {
     ("staging/stg_movies", "values_within_ranges"): (
         "UPDATE staging.stg_movies SET rating = 11.5 WHERE movie_id = 'tt0111161'",
         ERROR, "rating within 0..10", 11.5),
-    ("staging/stg_movies", "certificate_is_allowed"): (
+    ("staging/stg_movies", "certificates_are_known"): (
         "UPDATE staging.stg_movies SET certificate = 'PG-15' WHERE movie_id = 'tt0111161'",
-        ERROR, "certificate in the allowed list", "PG-15"),
+        WARN, "every certificate is known",
+        {"certificate": "PG-15", "movies": 1, "sample_movie_ids": "tt0111161"}),
     ("staging/stg_movies", "columns_complete_enough"): (
         "UPDATE staging.stg_movies SET metascore = NULL WHERE movie_id > 'tt01'",
         WARN, "metascore complete enough", None),
@@ -159,6 +160,49 @@ def test_breaking_a_rule_fails_that_check_with_its_severity_and_samples(warehous
     assert [key for key in others if not evaluations[key].passed] == []
 
 
+def test_the_reject_rate_check_reports_the_real_rate_passed_or_failed(warehouse_copy):
+    # The sample: 53 movies staged, 2 rows rejected, so 2 / 55 = 3.64 %.
+    passed = run_checks(warehouse_copy)[("staging/stg_movies", "reject_rate_below_ceiling")]
+    assert passed.passed
+    assert _figures(passed) == (2, 3.64, 2, 53, 5.0)
+
+    failed = run_checks(warehouse_copy, (
+        f"INSERT INTO staging.stg_movies_rejects SELECT DATE '{DAY}', 1000 + g, 'tt1', 'bad', "
+        "'x' FROM generate_series(1, 6) g"))[("staging/stg_movies", "reject_rate_below_ceiling")]  # fmt: skip
+
+    assert not failed.passed
+    assert _figures(failed) == (8, 13.11, 8, 53, 5.0)  # 8 / 61
+
+
+def _figures(evaluation) -> tuple:
+    metadata = {name: value.value for name, value in evaluation.metadata.items()}
+    return tuple(metadata[name] for name in ("unexpected_count", "unexpected_percent",
+                                             "rejected_rows", "staged_rows", "ceiling_percent"))  # fmt: skip
+
+
+def test_unknown_certificates_are_a_warning_counting_movies_with_samples(warehouse_copy):
+    evaluations = run_checks(warehouse_copy, (
+        "UPDATE staging.stg_movies SET certificate = 'K-16' WHERE movie_id IN "
+        "('tt0111161', 'tt0068646', 'tt0468569'); UPDATE staging.stg_movies SET certificate = "
+        "'Tous publics' WHERE movie_id = 'tt0050083'; UPDATE staging.stg_movies SET "
+        "certificate = 'UA' WHERE movie_id = 'tt0071562'"))  # fmt: skip
+
+    evaluation = evaluations[("staging/stg_movies", "certificates_are_known")]
+    assert not evaluation.passed
+    assert evaluation.severity == WARN
+    metadata = {name: value.value for name, value in evaluation.metadata.items()}
+    assert (metadata["unexpected_count"], metadata["unknown_certificates"]) == (4, 2)
+    assert metadata["unexpected_percent"] == 7.84  # of the 51 movies with a certificate
+    assert metadata["samples"]["every certificate is known"] == [
+        {"certificate": "K-16", "movies": 3, "sample_movie_ids": "tt0068646, tt0111161, tt0468569"},
+        {"certificate": "Tous publics", "movies": 1, "sample_movie_ids": "tt0050083"},
+    ]
+    # An unknown certificate is kept: no ERROR check minds it.
+    assert [key for key, e in evaluations.items() if not e.passed] == [
+        ("staging/stg_movies", "certificates_are_known")
+    ]
+
+
 def test_too_many_raw_rows_fail_the_raw_bounds_check(warehouse_copy):
     evaluations = run_checks(
         warehouse_copy, run_config={"resources": {"quality": {"config": {"raw_max_rows": 10}}}}
@@ -167,7 +211,7 @@ def test_too_many_raw_rows_fail_the_raw_bounds_check(warehouse_copy):
     evaluation = evaluations[("raw/raw_imdb_movies", "row_count_within_bounds")]
     assert not evaluation.passed
     assert evaluation.severity == ERROR
-    assert evaluation.metadata["rows"].value == 50
+    assert evaluation.metadata["rows"].value == 56
     assert evaluations[("raw/raw_imdb_movies", "header_matches_contract")].passed
 
 
