@@ -95,8 +95,11 @@ def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
                      "AS unexpected_count, "
                      "coalesce(round(100.0 * sum(movies) FILTER (WHERE NOT known) / "
                      "nullif(sum(movies), 0), 2), 0)::float8 AS unexpected_percent, "
-                     "count(*) FILTER (WHERE NOT known) AS unknown_certificates "
-                     f"FROM ({_CERTIFICATES_OF_THE_DAY}) c")),
+                     "coalesce(string_agg(format('%s: %s (%s)', certificate, movies, "
+                     "sample_movie_ids), '; ' ORDER BY movies DESC, certificate) FILTER (WHERE "
+                     "NOT known AND rank <= 20), 'none') AS unknown_certificates "
+                     f"FROM (SELECT *, row_number() OVER (PARTITION BY known ORDER BY movies "
+                     f"DESC, certificate) AS rank FROM ({_CERTIFICATES_OF_THE_DAY}) c) c")),
             Rule("columns_complete_enough",
                  f"Every title is known; metascore known for at least "
                  f"{thresholds.metascore_completeness:.0%} and gross for at least "

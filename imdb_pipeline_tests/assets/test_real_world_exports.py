@@ -118,3 +118,35 @@ def test_a_value_postgresql_refuses_fails_the_step_at_once_naming_the_table(
     message = failure_messages(result)
     assert "Building core/dim_directors: PostgreSQL refused the data: index row" in message
     assert "stage those days again" in message
+
+
+def test_a_value_postgresql_refuses_at_staging_names_the_file_line_and_column(
+    warehouse_url, sample_source
+):
+    # A rule of the server's that the contract does not know: a DBA's event trigger gives every
+    # new staging table a director of at most 16 characters.
+    connection = psycopg2.connect(warehouse_url)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION short_directors() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            DECLARE created record;
+            BEGIN
+                FOR created IN SELECT object_identity FROM pg_event_trigger_ddl_commands()
+                    WHERE object_identity LIKE 'staging.stg\\_movies\\_\\_building%' LOOP
+                    EXECUTE format('ALTER TABLE %s ALTER COLUMN director TYPE varchar(16)',
+                                   created.object_identity);
+                END LOOP;
+            END $$;
+            CREATE EVENT TRIGGER short_directors ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+                EXECUTE FUNCTION short_directors()""")
+    connection.close()
+
+    result = materialize_all(raise_on_error=False,
+                             selection=dg.AssetSelection.groups("raw", "staging"))  # fmt: skip
+
+    assert not result.success
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    # Line 3 holds the first director longer than 16 characters, Francis Ford Coppola.
+    assert (f"{SAMPLE}, line 3, column director: PostgreSQL refused a value: value too long "
+            "for type character varying(16)") in failure_messages(result)  # fmt: skip
+    assert query(warehouse_url, "SELECT to_regclass('staging.stg_movies_p20240601')") == [(None,)]

@@ -1,8 +1,10 @@
 """Files as users make them: what is normalised, what is kept, and what is refused because no
 table downstream could store it."""
 
+import codecs
 import datetime as dt
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,10 @@ from imdb_pipeline.lib.staging import stage_all, valid_row_line
 from imdb_pipeline_tests.lib.test_staging import line, run
 
 TODAY = dt.date(2024, 6, 1)
+# 12 made-up movies written by pandas (`real_world_exports.pandas_export(12, seed=3)`), opened
+# in LibreOffice Calc 7.4, saved as .xlsx and exported again as CSV (UTF-8, comma): the shape
+# of a file someone fixed by hand in a spreadsheet.
+SPREADSHEET_EXPORT = Path(__file__).parents[1] / "fixtures" / "libreoffice_calc_export.csv"
 
 
 def pandas_export(rows: int = 6) -> bytes:
@@ -49,6 +55,21 @@ def test_a_pandas_export_with_blanks_in_integer_columns_loads_without_rejects():
     assert result.movies["runtime_minutes"].tolist() == [142, pd.NA, 95, 142, pd.NA, 95]
     assert result.movies["votes"].tolist() == [1000, 1001, 1002, 1003, 1004, 1005]
     assert str(result.movies["metascore"].dtype) == "Int32"
+
+
+def test_a_file_saved_by_a_spreadsheet_loads_without_rejects():
+    data = SPREADSHEET_EXPORT.read_bytes()
+    result = stage_all(data, SPREADSHEET_EXPORT.name, TODAY)
+    assert (len(result.movies), len(result.rejects)) == (12, 0)
+    assert {"सत्यजित राय", "Pedro Almodóvar"} <= set(result.movies["director"])
+
+
+def test_excel_csv_utf8_with_its_byte_order_mark_and_crlf_loads_the_same_rows():
+    # Excel's "CSV UTF-8" writes a byte order mark and ends lines with CRLF.
+    data = SPREADSHEET_EXPORT.read_bytes()
+    excel = codecs.BOM_UTF8 + data.replace(b"\n", b"\r\n")
+    plain, from_excel = (stage_all(raw, "export.csv", TODAY).movies for raw in (data, excel))
+    assert from_excel.drop(columns="source_line").equals(plain.drop(columns="source_line"))
 
 
 @pytest.mark.parametrize(
