@@ -63,7 +63,7 @@ def raw_file_checks(
 
 def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
     day = context.run.tags.get(PARTITION_TAG)
-    metadata = recorded_snapshot(context.instance, RAW, day)
+    metadata = recorded_snapshot(context.instance, RAW, day, context.run)
     if RAW_URI_METADATA not in metadata:
         missing = (False, {"reason": f"no raw snapshot recorded{' for ' + day if day else ''}"})
         return {PRESENT: missing, HEADER: missing, ROWS: missing}

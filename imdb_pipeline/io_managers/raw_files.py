@@ -2,8 +2,9 @@
 
 A snapshot lives at `<dataset>/ingest_date=YYYY-MM-DD/<sha256>.csv[.gz]` under the raw store
 (IMDB_RAW_STORE_URI: a folder, or `s3://bucket/prefix`). The same bytes ingested twice on a day
-are stored once. Downstream steps read the snapshot that the latest materialization recorded,
-not the source again, so a snapshot can be reprocessed later.
+are stored once. Downstream steps read the snapshot that their own run recorded (or, in a run
+that did not read the source, the day's latest), not the source again, so a snapshot can be
+reprocessed later.
 
 Bytes are never held in memory: a RawFile names a local file. A local file is used in place;
 a file in S3 is downloaded to a private temporary file (under TMPDIR) that its RawFile owns. A
@@ -63,10 +64,26 @@ class RawFile:
 
 
 def recorded_snapshot(
-    instance: dg.DagsterInstance, asset_key: dg.AssetKey, partition: str | None
+    instance: dg.DagsterInstance,
+    asset_key: dg.AssetKey,
+    partition: str | None,
+    run: dg.DagsterRun | None = None,
 ) -> dict:
-    """The metadata of the latest materialization of a raw asset (of that day's partition when
-    one is given), which names its snapshot (RAW_URI_METADATA); {} if there is none."""
+    """The metadata of the raw materialization that names the snapshot (RAW_URI_METADATA) a run
+    reads: the one `run` recorded itself, or the run it re-executes; when neither stored one (a
+    run that stages a day without reading its source), the latest of that day's partition (of
+    any day when `partition` is None). {} if there is none.
+
+    Taking the run's own snapshot keeps two runs of one day from staging each other's file: the
+    latest one may be another run's, stored in between."""
+    while run is not None:
+        events = instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, ascending=False
+        ).records
+        for record in events:
+            if record.asset_key == asset_key and record.partition_key == partition:
+                return dict(record.asset_materialization.metadata)
+        run = instance.get_run_by_id(run.parent_run_id) if run.parent_run_id else None
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(
             asset_key=asset_key, asset_partitions=[partition] if partition else None
@@ -112,7 +129,8 @@ class RawFileIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> RawFile:
         partition = context.asset_partition_key if context.has_asset_partitions else None
-        metadata = recorded_snapshot(context.instance, context.asset_key, partition)
+        run = context.step_context.dagster_run
+        metadata = recorded_snapshot(context.instance, context.asset_key, partition, run)
         if RAW_URI_METADATA not in metadata:
             day = f" for {partition}" if partition else ""
             raise dg.Failure(
