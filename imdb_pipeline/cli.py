@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 
 from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
@@ -34,6 +35,9 @@ def _dagster_environment() -> dict[str, str]:
     if not environment.get("DAGSTER_HOME"):
         home = pipeline_home() / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
+        settings = home / "dagster.yaml"
+        if not settings.exists():  # Dagster's defaults; the file keeps it from warning at every run
+            settings.write_text("# A local instance: runs and events in SQLite beside this file.\n")
         environment["DAGSTER_HOME"] = str(home)
     return environment
 
@@ -42,9 +46,11 @@ def materialize(select: str, partition: str) -> int:
     url = warehouse_url()
     command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select,
                "--partition", partition]  # fmt: skip
-    result = subprocess.run(command, env=_dagster_environment())
+    environment = _dagster_environment()
+    started = time.time()
+    result = subprocess.run(command, env=environment, check=False)
     if result.returncode != 0:
-        print("\nThe run failed; the warehouse keeps its previous tables.", file=sys.stderr)
+        print("\n" + _what_the_run_changed(environment, started, partition), file=sys.stderr)
         return result.returncode
     print(
         "\nThe warehouse is loaded. Connect with:\n"
@@ -53,6 +59,22 @@ def materialize(select: str, partition: str) -> int:
         "  imdb-pipeline ui          # then browse http://127.0.0.1:3000\n"
     )
     return 0
+
+
+def _what_the_run_changed(environment: dict[str, str], started: float, partition: str) -> str:
+    """The failed run's committed and unchanged tables, read from its instance."""
+    import dagster as dg
+
+    from imdb_pipeline.definitions import defs
+    from imdb_pipeline.run_report import latest_run, report
+
+    os.environ["DAGSTER_HOME"] = environment["DAGSTER_HOME"]
+    with dg.DagsterInstance.get() as instance:
+        # A second of slack: the run's creation time is stored at second precision.
+        run = latest_run(instance, started - 1, partition)
+        if run is None:
+            return "The run did not start: no table was changed."
+        return report(instance, run, defs)
 
 
 def validate() -> int:

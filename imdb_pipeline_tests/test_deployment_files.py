@@ -63,7 +63,7 @@ def test_the_queue_launches_one_run_per_day_at_a_time(postgres_server, monkeypat
         # Dagster's queue, with the shipped limits: the same day waits, other runs may start
         # (two at a time in all: the one in progress and one more).
         daemon = QueuedRunCoordinatorDaemon(interval_seconds=1)
-        chosen = daemon._get_runs_to_dequeue(instance, instance.get_concurrency_config(), None)  # noqa: SLF001
+        chosen = daemon._get_runs_to_dequeue(instance, instance.get_concurrency_config(), None)
 
         assert [r.run_id for r in chosen] in ([other_day], [validation])
         assert rerun_same_day not in [r.run_id for r in chosen]
