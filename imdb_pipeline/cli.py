@@ -68,8 +68,7 @@ def _what_the_run_changed(environment: dict[str, str], started: float, partition
     from imdb_pipeline.definitions import defs
     from imdb_pipeline.run_report import latest_run, report
 
-    os.environ["DAGSTER_HOME"] = environment["DAGSTER_HOME"]
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
         # A second of slack: the run's creation time is stored at second precision.
         run = latest_run(instance, started - 1, partition)
         if run is None:
