@@ -11,10 +11,12 @@
 
 import argparse
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
@@ -23,9 +25,14 @@ from imdb_pipeline.deployment import (
     warehouse_url,
 )
 from imdb_pipeline.lib.postgres_url import redact
+from imdb_pipeline.resources.notifications import DEFAULT_UI_BASE_URL, ENV_UI_BASE_URL
 from imdb_pipeline.resources import embedded_postgres
 
 CODE_LOCATION = "imdb_pipeline.definitions"
+ETL_JOB = "imdb_movies_etl"
+EVERYTHING = "*"
+PARTITION_TAG = "dagster/partition"
+DEFAULT_UI_PORT = 3000
 
 
 def _dagster_environment() -> dict[str, str]:
@@ -44,8 +51,12 @@ def _dagster_environment() -> dict[str, str]:
 
 def materialize(select: str, partition: str) -> int:
     url = warehouse_url()
-    command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select,
-               "--partition", partition]  # fmt: skip
+    if select == EVERYTHING:  # the scheduled job, so the run shows under its name in the UI
+        command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", ETL_JOB,
+                   "--tags", json.dumps({PARTITION_TAG: partition})]  # fmt: skip
+    else:
+        command = ["dagster", "asset", "materialize", "-m", CODE_LOCATION, "--select", select,
+                   "--partition", partition]  # fmt: skip
     environment = _dagster_environment()
     started = time.time()
     result = subprocess.run(command, env=environment, check=False)
@@ -56,7 +67,7 @@ def materialize(select: str, partition: str) -> int:
         "\nThe warehouse is loaded. Connect with:\n"
         f"  psql {redact(url)}\n"
         "Open the Dagster UI (asset graph, runs, metadata) with:\n"
-        "  imdb-pipeline ui          # then browse http://127.0.0.1:3000\n"
+        f"  imdb-pipeline ui          # then browse {ui_url()}\n"
     )
     return 0
 
@@ -82,10 +93,21 @@ def validate() -> int:
     return subprocess.run(command, env=_dagster_environment()).returncode
 
 
-def ui(port: int) -> int:
+def ui_url(port: int | None = None) -> str:
+    """The UI's address: IMDB_UI_BASE_URL (which alert links use too), on `port` if given."""
+    base = urlsplit(os.environ.get(ENV_UI_BASE_URL) or DEFAULT_UI_BASE_URL)
+    if port is None:
+        return base.geturl()
+    return base._replace(netloc=f"{base.hostname}:{port}").geturl()
+
+
+def ui(port: int | None) -> int:
     warehouse_url()
+    port = port or urlsplit(ui_url()).port or DEFAULT_UI_PORT
     command = ["dagster", "dev", "-m", CODE_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
-    return subprocess.run(command, env=_dagster_environment()).returncode
+    print(f"The Dagster UI will be at {ui_url(port)} once it has loaded the code location.",
+          flush=True)  # fmt: skip
+    return subprocess.run(command, env=_dagster_environment(), check=False).returncode
 
 
 def warehouse(action: str) -> int:
@@ -105,12 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="imdb-pipeline", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("materialize", help="materialize assets (default: all)")
-    run.add_argument("--select", default="*", help="Dagster asset selection (default: '*')")
+    run.add_argument("--select", default=EVERYTHING,
+                     help=f"Dagster asset selection (default: '*', the job {ETL_JOB})")  # fmt: skip
     run.add_argument("--partition", default=dt.datetime.now(dt.timezone.utc).date().isoformat(),
                      help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
     commands.add_parser("validate", help="re-run every data-quality check; load nothing")
     dev = commands.add_parser("ui", help="start the Dagster UI on this instance")
-    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--port", type=int, default=None,
+                     help=f"port on 127.0.0.1 (default: that of {ENV_UI_BASE_URL}, else 3000)")  # fmt: skip
     store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
     store.add_argument("action", choices=["url", "stop"])
     arguments = parser.parse_args(argv)

@@ -1,11 +1,17 @@
 """The README's first command, as a newcomer runs it: `imdb-pipeline materialize` with nothing
 configured but a pipeline home, starting its own embedded PostgreSQL on a chosen port."""
 
+import datetime as dt
 import os
 import subprocess
 
+import dagster as dg
+
 from imdb_pipeline.resources import embedded_postgres
 from imdb_pipeline_tests.conftest import embedded_server_home, free_port, query
+
+
+TODAY = dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
@@ -28,9 +34,12 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         assert f"psql {url}" in completed.stdout
         assert "imdb-pipeline ui" in completed.stdout
         assert query(url, "SELECT count(*) FROM analytics.agg_top_movies") == [(51,)]
-        # The run is recorded in a persistent Dagster instance under the pipeline home.
-        assert (home / "dagster_home").is_dir()
-        assert any((home / "dagster_home").iterdir())
+        assert "then browse http://127.0.0.1:3000" in completed.stdout
+        # The run is the scheduled job's, recorded in a persistent Dagster instance under the
+        # pipeline home: the UI lists it under imdb_movies_etl.
+        with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+            [run] = instance.get_runs()
+            assert (run.job_name, run.tags["dagster/partition"]) == ("imdb_movies_etl", TODAY)
         # A steward re-runs the checks on what was loaded, without loading anything.
         validated = subprocess.run(
             ["imdb-pipeline", "validate"], env=environment, capture_output=True, text=True,
