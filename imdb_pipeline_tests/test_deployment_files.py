@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dagster as dg
+import yaml
 
 from imdb_pipeline_tests.conftest import admin, query
 from imdb_pipeline_tests.warehouse_state import materialize_all
@@ -86,3 +87,20 @@ def test_workspace_yaml_loads_the_code_location(tmp_path):
         env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_docker_image_monitors_runs_with_the_health_checking_launcher():
+    dockerfile = (REPOSITORY / "docker" / "Dockerfile").read_text()
+    [copy] = [line.split() for line in dockerfile.splitlines() if "$DAGSTER_HOME/" in line
+              and line.startswith("COPY")]  # fmt: skip
+    [instance_config] = [name for name in copy[1:-1] if name.endswith("dagster.yaml")]
+    config = yaml.safe_load((REPOSITORY / instance_config).read_text())
+
+    assert config["run_launcher"] == {"module": "imdb_pipeline.run_launcher",
+                                      "class": "LocalRunLauncher"}  # fmt: skip
+    monitoring = config["run_monitoring"]
+    assert monitoring["enabled"] is True
+    assert monitoring["max_resume_run_attempts"] == 0
+    # A dead worker is failed, and a run that cannot be judged is stopped, within bounds.
+    assert monitoring["poll_interval_seconds"] <= 60
+    assert 0 < monitoring["max_runtime_seconds"] <= 4 * 3600
