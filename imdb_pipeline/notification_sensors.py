@@ -3,7 +3,8 @@
 Two run-status sensors read what happened from the instance's event log and leave the decisions
 to `lib.notifications`:
 - `notify_on_run_failure` (failed runs): one message naming the failed steps and their errors,
-  plus one per failed non-blocking ERROR check of that run;
+  plus one per failed non-blocking ERROR check of that run. A run whose process died records no
+  step failure: the step it was in is named instead, with what Dagster said (`lib.lost_steps`);
 - `notify_on_failed_error_checks` (successful runs): a failed check does not fail a run, so a
   run-failure sensor never sees it; one message per failed ERROR check. A clean success resolves
   the job's PagerDuty incident, and says `recovered` when the job's previous run had failed.
@@ -16,6 +17,7 @@ With no IMDB_SMTP_*, IMDB_SLACK_* or IMDB_PAGERDUTY_* variables set, both sensor
 
 import dagster as dg
 
+from imdb_pipeline.lib import lost_steps
 from imdb_pipeline.lib import notifications as notes
 from imdb_pipeline.resources.notifications import (
     NotificationError,
@@ -41,6 +43,9 @@ def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
         for event in _events(context.instance, run.run_id, dg.DagsterEventType.STEP_FAILURE)
     ]
     run_error = _run_error(context.failure_event)
+    lost = lost_steps.lost_step(_run_events(context.instance, run.run_id), run_error)
+    if lost:
+        step_failures.append(lost)
     planned = notes.for_failed_run(
         run.job_name, run.run_id, settings.ui_base_url, step_failures,
         _failed_error_checks(context.instance, run.run_id), run_error,
@@ -90,6 +95,19 @@ def _send_all(notifier: Notifier, planned: list[notes.Notification]) -> None:
 def _events(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType) -> list:
     records = instance.get_records_for_run(run_id=run_id, of_type=event_type).records
     return [record.event_log_entry.dagster_event for record in records]
+
+
+def _run_events(instance: dg.DagsterInstance, run_id: str) -> list[lost_steps.RunEvent]:
+    kinds = {dg.DagsterEventType(kind) for kind in lost_steps.KINDS}
+    events = []
+    for record in instance.get_records_for_run(run_id=run_id, of_type=kinds).records:
+        event = record.event_log_entry.dagster_event
+        error = getattr(event.event_specific_data, "error", None)
+        events.append(lost_steps.RunEvent(
+            kind=event.event_type_value, step_key=event.step_key, message=event.message or "",
+            error=_error_text(error) if error else None,
+        ))  # fmt: skip
+    return events
 
 
 def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[notes.CheckFailure]:
