@@ -16,6 +16,7 @@ With no IMDB_SMTP_*, IMDB_SLACK_* or IMDB_PAGERDUTY_* variables set, both sensor
 """
 
 import dagster as dg
+from dagster._core.events import RunFailureReason
 
 from imdb_pipeline.lib import lost_steps
 from imdb_pipeline.lib import notifications as notes
@@ -49,6 +50,7 @@ def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     planned = notes.for_failed_run(
         run.job_name, run.run_id, settings.ui_base_url, step_failures,
         _failed_error_checks(context.instance, run.run_id), run_error,
+        failed_from_outside=_failed_from_outside(context.failure_event),
     )  # fmt: skip
     _send_all(Notifier(settings, context.log), planned)
 
@@ -142,6 +144,13 @@ def _run_error(failure_event: dg.DagsterEvent) -> str:
     data = failure_event.event_specific_data
     error = getattr(data, "error", None)
     return "\n".join(filter(None, [failure_event.message, _error_text(error) if error else ""]))
+
+
+def _failed_from_outside(failure_event: dg.DagsterEvent) -> bool:
+    """Whether Dagster failed the run (run monitoring, a code server, a timeout) rather than the
+    run's own process on a failed step: the failure event then carries no step-failure reason."""
+    reason = getattr(failure_event.event_specific_data, "failure_reason", None)
+    return reason != RunFailureReason.STEP_FAILURE
 
 
 def _previous_run_alerted(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:

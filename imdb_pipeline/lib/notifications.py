@@ -102,13 +102,20 @@ def for_failed_run(
     step_failures: Sequence[StepFailure],
     check_failures: Sequence[CheckFailure],
     run_error: str = "",
+    failed_from_outside: bool = False,
 ) -> list[Notification]:
-    """One run_failure, plus one check_failure per failed ERROR check outside the failed steps."""
+    """One run_failure, plus one check_failure per failed ERROR check outside the failed steps.
+
+    `failed_from_outside`: Dagster failed the run itself (its maximum runtime, a dead process)
+    rather than the run failing because of its steps; `run_error` then says why."""
     failed_steps = {failure.step_key for failure in step_failures}
     covered = [check for check in check_failures if check.step_key in failed_steps]
     if step_failures:
         failed = ", ".join(_unique(failure.step_key for failure in step_failures))
         error = "\n\n".join(f"[{failure.step_key}]\n{failure.error}" for failure in step_failures)
+        if failed_from_outside and run_error and run_error not in error:
+            # A step stopped by it fails with a bare "interrupted" error: the reason goes first.
+            error = f"{run_error}\n\n{error}"
     else:  # the run failed outside any step: launch error, crashed worker, cancellation
         failed, error = "run", run_error or "the run failed before or between steps"
     if covered:

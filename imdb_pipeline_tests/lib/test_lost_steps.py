@@ -162,3 +162,28 @@ def test_a_lost_step_beside_a_failed_step_names_both():
 
     assert note.failed == "build_daily_star, build_dimensions"
     assert "[build_dimensions]\nThe run's process died" in note.error
+
+
+def test_a_step_interrupted_for_the_maximum_runtime_puts_dagsters_reason_first():
+    # Run monitoring stopped a live run: its step failed with a bare "interrupted" error after
+    # Dagster had failed the run (seen under the daemon with max_runtime_seconds: 8).
+    interrupted = notes.StepFailure("build_daily_star", "DagsterExecutionInterruptedError")
+    reason = "Exceeded maximum runtime of 7200 seconds."
+
+    [note] = notes.for_failed_run("imdb_movies_etl", RUN_ID, BASE_URL, [interrupted], [], reason,
+                                  failed_from_outside=True)  # fmt: skip
+    [own] = notes.for_failed_run("imdb_movies_etl", RUN_ID, BASE_URL, [interrupted], [],
+                                 "Steps failed: ['build_daily_star'].")  # fmt: skip
+
+    assert note.error == f"{reason}\n\n[build_daily_star]\nDagsterExecutionInterruptedError"
+    assert own.error == "[build_daily_star]\nDagsterExecutionInterruptedError"
+
+
+def test_dagsters_reason_is_not_repeated_when_the_lost_step_already_quotes_it():
+    lost = lost_steps.lost_step(KILLED_IN_DIMENSIONS, MONITORING)
+
+    [note] = notes.for_failed_run("imdb_movies_etl", RUN_ID, BASE_URL, [lost], [], MONITORING,
+                                  failed_from_outside=True)  # fmt: skip
+
+    assert note.error.count(MONITORING) == 1
+    assert note.error.startswith("[build_dimensions]\nThe run's process died")
