@@ -74,7 +74,7 @@ def lost_step(events: Sequence[RunEvent], failure_message: str) -> StepFailure |
         lead = (
             f"The run's process died (or was killed) during step {step_key}: the step neither "
             "succeeded nor failed. Tables the step had not put in place keep their previous "
-            "content; re-execute the run once the cause (memory, a restart) is known."
+            "content; run the day again once the cause (memory, a restart) is known."
         )
     said = _unique([event.message for event in after] + [failure_message])
     lines = [lead, ""] + [f"Dagster: {message}" for message in said if message.strip()]

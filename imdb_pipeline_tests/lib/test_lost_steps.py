@@ -146,7 +146,7 @@ def test_the_alert_for_a_killed_run_names_the_run_and_the_step():
         (
             "The run's process died (or was killed) during step build_dimensions: the step "
             "neither succeeded nor failed. Tables the step had not put in place keep their "
-            "previous content; re-execute the run once the cause (memory, a restart) is known."
+            "previous content; run the day again once the cause (memory, a restart) is known."
         ),
         "",
         f"Dagster: {MONITORING}",
