@@ -41,6 +41,11 @@ def import_in_background() -> None:
     global _importing
     with _threads_lock:
         if _importing is None:
+            # SQLAlchemy's ORM first, here: GX imports it on the thread while Dagster's storage
+            # may import parts of it on this one, and a module imported by two threads at once
+            # can be seen half-initialised ("partially initialized module 'sqlalchemy.orm.exc'").
+            import sqlalchemy.orm  # noqa: F401
+
             _importing = threading.Thread(target=_import, name="import-great-expectations",
                                           daemon=True)  # fmt: skip
             _importing.start()
