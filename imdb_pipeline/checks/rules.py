@@ -22,7 +22,9 @@ class Expectation:
     """A Great Expectations expectation by class name, with its arguments.
 
     `{batch}` in an `ExpectQueryToReturnNoRows` query is the slice being validated (one day of a
-    partitioned table, or the whole table).
+    partitioned table, or the whole table). Great Expectations puts a subquery there, with an
+    alias of its own (`AS subselect`) unless the query has a JOIN: then the query names it
+    (`FROM {batch} AS f JOIN ...`). PostgreSQL before 16 refuses a subquery without an alias.
     """
 
     kind: str

@@ -35,7 +35,7 @@ CENT = 0.011
 # The day's rejected and staged rows.
 _REJECT_RATE = (
     "SELECT r.rejected, s.staged FROM "
-    "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch}) s "
+    "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch} AS day_rows) s "
     "CROSS JOIN LATERAL (SELECT count(*) AS rejected FROM staging.stg_movies_rejects "
     "WHERE snapshot_date = s.day) r"
 )
@@ -178,7 +178,7 @@ def dim_movies() -> TableSuite:
                          "FROM {batch} GROUP BY movie_id HAVING count(*) FILTER (WHERE is_current) <> 1",
                          "one current version per movie"),
                      unexpected_rows(
-                         "SELECT a.movie_id, a.movie_key, b.movie_key AS overlapping_key FROM (SELECT * FROM {batch}) a "
+                         "SELECT a.movie_id, a.movie_key, b.movie_key AS overlapping_key FROM {batch} AS a "
                          "JOIN core.dim_movies b ON a.movie_id = b.movie_id AND a.movie_key < b.movie_key "
                          "AND a.valid_from < b.valid_to AND b.valid_from < a.valid_to",
                          "no overlapping validity"),
@@ -194,7 +194,7 @@ def _resolves(column: str, dimension: str, summary: str, dated: bool = False) ->
     version = (" AND b.snapshot_date >= d.valid_from AND b.snapshot_date < d.valid_to"
                if dated else "")  # fmt: skip
     return unexpected_rows(
-        f"SELECT b.{column} FROM (SELECT * FROM {{batch}}) b LEFT JOIN core.{dimension} d "
+        f"SELECT b.{column} FROM {{batch}} AS b LEFT JOIN core.{dimension} d "
         f"ON d.{column} = b.{column}{version} WHERE d.{column} IS NULL",
         summary,
     )
@@ -245,7 +245,7 @@ def bridge(table: Table, key: str, dimension: str) -> TableSuite:
 
 def _reconciliation(group: str, join: str, compare: str, summary: str) -> Expectation:
     return unexpected_rows(
-        f"SELECT * FROM (SELECT * FROM {{batch}}) a FULL JOIN (SELECT {group}, count(*) AS fact_movies, "
+        f"SELECT * FROM {{batch}} AS a FULL JOIN (SELECT {group}, count(*) AS fact_movies, "
         "sum(f.votes) AS fact_votes, sum(f.gross_millions) AS fact_gross "
         f"FROM core.fact_movie_performance f {join} WHERE f.snapshot_date = {LATEST_FACT_DAY} "
         f"GROUP BY {group}) x USING ({group.split('.')[-1]}) WHERE {compare}",
@@ -289,7 +289,7 @@ def agg_genre_trends() -> TableSuite:
              "Movies per genre and year add up to the latest snapshot's genre links.",
              Severity.ERROR, (
                  unexpected_rows(
-                     "SELECT * FROM (SELECT * FROM {batch}) a FULL JOIN (SELECT g.genre_name, m.year, count(*) AS n "
+                     "SELECT * FROM {batch} AS a FULL JOIN (SELECT g.genre_name, m.year, count(*) AS n "
                      "FROM core.bridge_movie_genre b JOIN core.dim_genres g USING (genre_key) "
                      "JOIN core.dim_movies m USING (movie_key) "
                      f"WHERE b.snapshot_date = {LATEST_FACT_DAY} GROUP BY g.genre_name, m.year) x "
