@@ -48,7 +48,7 @@ FACT_KEY = table_key(FACT_MOVIE_PERFORMANCE)
 HISTORY = STG_MOVIES.qualified
 
 
-def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCursor], dict]:
+def _names(table: Table, new_rows: Callable[[str, str | None, int], str]) -> Callable[[PgCursor], dict]:
     """Add the names of the days staged since the dimension was last written (all days the
     first time). Names are never removed, so a name missing from the dimension appears in no
     day it was derived from: the new days alone give every name to add, and its first day."""
@@ -59,7 +59,10 @@ def _names(table: Table, new_rows: Callable[[str, str], str]) -> Callable[[PgCur
         history = HISTORY if before is None else dimension_sources.days_of(STG_MOVIES, days)
         rows = 0
         if before is None or days:
-            rows = pg_tables.insert_rows_as(cursor, table, lambda existing: new_rows(history, existing))
+            version = cursor.connection.server_version
+            rows = pg_tables.insert_rows_as(
+                cursor, table, lambda existing: new_rows(history, existing, version)
+            )
         dimension_sources.record(cursor, table, staged)
         cursor.execute(f"SELECT count(*) FROM {table.qualified}")
         return written(cursor, table, rows, new_keys=rows, table_row_count=cursor.fetchone()[0],
@@ -209,6 +212,7 @@ def build_daily_star(
 ):
     """The day's bridges and fact, keyed to the movie versions valid that day."""
     day = dt.date.fromisoformat(context.partition_key)
+    version = warehouse.server_version()
     stg, movies = STG_MOVIES.qualified, DIM_MOVIES.qualified
     genres, actors, directors = DIM_GENRES.qualified, DIM_ACTORS.qualified, DIM_DIRECTORS.qualified
 
@@ -224,8 +228,9 @@ def build_daily_star(
     # Longest first (see DIMENSION_BUILDS).
     builds = {
         BRIDGE_MOVIE_ACTOR_KEY: _day_table(
-            BRIDGE_MOVIE_ACTOR, bridges.bridge_movie_actor_select(stg, movies, actors, day),
-            bridges.unresolved_actor_links_select(stg, movies, actors, day), "actor link", day,
+            BRIDGE_MOVIE_ACTOR, bridges.bridge_movie_actor_select(stg, movies, actors, day, version),
+            bridges.unresolved_actor_links_select(stg, movies, actors, day, version), "actor link",
+            day,
         ),
         FACT_KEY: _day_table(
             FACT_MOVIE_PERFORMANCE,
@@ -234,8 +239,9 @@ def build_daily_star(
             fact_measures,
         ),
         BRIDGE_MOVIE_GENRE_KEY: _day_table(
-            BRIDGE_MOVIE_GENRE, bridges.bridge_movie_genre_select(stg, movies, genres, day),
-            bridges.unresolved_genre_links_select(stg, movies, genres, day), "genre link", day,
+            BRIDGE_MOVIE_GENRE, bridges.bridge_movie_genre_select(stg, movies, genres, day, version),
+            bridges.unresolved_genre_links_select(stg, movies, genres, day, version), "genre link",
+            day,
         ),
     }  # fmt: skip
     selected = {key: build for key, build in builds.items() if key in context.selected_asset_keys}

@@ -16,55 +16,59 @@ from imdb_pipeline.lib.facts import (
     movie_version_join,
     unresolved_select,
 )
+from imdb_pipeline.lib.server_version import NEWEST
 from imdb_pipeline.lib.sql_text import day_sql, quote
 
 
 def bridge_movie_genre_select(
-    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date
+    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date, server_version: int = NEWEST
 ) -> str:
     """(snapshot_date, movie_key, genre_key) for every genre of every movie of the day."""
     return f"""
         SELECT {day_sql(day)} AS {quote(SNAPSHOT_DATE)}, m.movie_key, g.genre_key
-        {_items_from(stg_movies, dim_movies, "genre", day)}
+        {_items_from(stg_movies, dim_movies, "genre", day, server_version)}
         LEFT JOIN {dim_genres} AS g ON g.genre_name = item.name
         {_of_the_day(day)}
     """
 
 
 def bridge_movie_actor_select(
-    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date
+    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date, server_version: int = NEWEST
 ) -> str:
     """(snapshot_date, movie_key, actor_key, billing_order) for every star of every movie of
     the day; billing_order is the star's place in the list, 1 = first billed."""
     return f"""
         SELECT {day_sql(day)} AS {quote(SNAPSHOT_DATE)}, m.movie_key, a.actor_key,
                item.position::integer AS billing_order
-        {_items_from(stg_movies, dim_movies, "stars", day)}
+        {_items_from(stg_movies, dim_movies, "stars", day, server_version)}
         LEFT JOIN {dim_actors} AS a ON a.actor_name = item.name
         {_of_the_day(day)}
     """
 
 
 def unresolved_genre_links_select(
-    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date
+    stg_movies: str, dim_movies: str, dim_genres: str, day: dt.date, server_version: int = NEWEST
 ) -> str:
     """Rows of `bridge_movie_genre_select` without a key, for `facts.unresolved_message`."""
-    return _unresolved_links(stg_movies, dim_movies, dim_genres, "genre", "genre", day)
+    return _unresolved_links(stg_movies, dim_movies, dim_genres, "genre", "genre", day,
+                             server_version)  # fmt: skip
 
 
 def unresolved_actor_links_select(
-    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date
+    stg_movies: str, dim_movies: str, dim_actors: str, day: dt.date, server_version: int = NEWEST
 ) -> str:
     """Rows of `bridge_movie_actor_select` without a key, for `facts.unresolved_message`."""
-    return _unresolved_links(stg_movies, dim_movies, dim_actors, "stars", "actor", day)
+    return _unresolved_links(stg_movies, dim_movies, dim_actors, "stars", "actor", day,
+                             server_version)  # fmt: skip
 
 
 def _unresolved_links(
-    stg_movies: str, dim_movies: str, dimension: str, column: str, kind: str, day: dt.date
+    stg_movies: str, dim_movies: str, dimension: str, column: str, kind: str, day: dt.date,
+    server_version: int,
 ) -> str:
     keyed = f"""
         SELECT s.movie_id, m.movie_key, item.name AS {kind}_name, d.{kind}_key
-        {_items_from(stg_movies, dim_movies, column, day)}
+        {_items_from(stg_movies, dim_movies, column, day, server_version)}
         LEFT JOIN {dimension} AS d ON d.{kind}_name = item.name
         {_of_the_day(day)}
     """
@@ -74,12 +78,14 @@ def _unresolved_links(
     ])  # fmt: skip
 
 
-def _items_from(stg_movies: str, dim_movies: str, column: str, day: dt.date) -> str:
+def _items_from(
+    stg_movies: str, dim_movies: str, column: str, day: dt.date, server_version: int
+) -> str:
     """FROM staged movies (`s`), their version valid on `day` (`m`) and list items (`item`)."""
     return f"""
         FROM {stg_movies} AS s
         {movie_version_join(dim_movies, "s.movie_id", day)}
-        {list_items_sql("s", column)}
+        {list_items_sql("s", column, server_version=server_version)}
     """
 
 

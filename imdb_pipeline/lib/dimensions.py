@@ -9,6 +9,7 @@ same whether day 2 was loaded after it or in the same backfill.
 
 from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.lib.contract import LIST_JOINER
+from imdb_pipeline.lib.server_version import NEWEST, split_sql
 from imdb_pipeline.lib.sql_text import quote, text_sql
 from imdb_pipeline.lib.warehouse_tables import (
     DIM_ACTORS,
@@ -32,36 +33,38 @@ def runtime_bucket_sql(column_sql: str) -> str:
     )
 
 
-def list_items_sql(source: str, column: str, alias: str = "item") -> str:
+def list_items_sql(source: str, column: str, alias: str = "item", server_version: int = NEWEST) -> str:
     """`CROSS JOIN LATERAL` giving `alias`.name and `alias`.position (1-based) for every item of
     a list column of `source` (an alias in the FROM). Staging joins items with exactly ", "."""
-    # string_to_table yields the items without building an array first.
     return (
-        f"CROSS JOIN LATERAL string_to_table({source}.{quote(column)}, {text_sql(LIST_JOINER)}) "
+        f"CROSS JOIN LATERAL {split_sql(f'{source}.{quote(column)}', LIST_JOINER, server_version)} "
         f"WITH ORDINALITY AS {alias} (name, position)"
     )
 
 
-def new_directors_select(history: str, existing: str | None) -> str:
-    """Rows to add to dim_directors: directors of the history not in `existing`."""
+def new_directors_select(history: str, existing: str | None, server_version: int = NEWEST) -> str:
+    """Rows to add to dim_directors: directors of the history not in `existing`. (The same SQL
+    on every server: the name selects share one signature.)"""
     appearances = f"SELECT h.{quote(SNAPSHOT_DATE)} AS day, h.director AS name FROM {history} AS h"
     return _new_names_select(appearances, DIM_DIRECTORS, existing)
 
 
-def new_genres_select(history: str, existing: str | None) -> str:
+def new_genres_select(history: str, existing: str | None, server_version: int = NEWEST) -> str:
     """Rows to add to dim_genres: items of the `genre` lists not in `existing`."""
-    return _new_names_select(_item_appearances(history, "genre"), DIM_GENRES, existing)
+    return _new_names_select(_item_appearances(history, "genre", server_version), DIM_GENRES,
+                             existing)  # fmt: skip
 
 
-def new_actors_select(history: str, existing: str | None) -> str:
+def new_actors_select(history: str, existing: str | None, server_version: int = NEWEST) -> str:
     """Rows to add to dim_actors: items of the `stars` lists not in `existing`."""
-    return _new_names_select(_item_appearances(history, "stars"), DIM_ACTORS, existing)
+    return _new_names_select(_item_appearances(history, "stars", server_version), DIM_ACTORS,
+                             existing)  # fmt: skip
 
 
-def _item_appearances(history: str, column: str) -> str:
+def _item_appearances(history: str, column: str, server_version: int) -> str:
     return (
         f"SELECT h.{quote(SNAPSHOT_DATE)} AS day, item.name FROM {history} AS h "
-        f"{list_items_sql('h', column)} WHERE item.name <> ''"
+        f"{list_items_sql('h', column, server_version=server_version)} WHERE item.name <> ''"
     )
 
 

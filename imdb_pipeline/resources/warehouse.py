@@ -12,7 +12,7 @@ from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.deployment import warehouse_url
-from imdb_pipeline.lib import pg_tables
+from imdb_pipeline.lib import pg_tables, server_version
 
 Key = TypeVar("Key")
 Result = TypeVar("Result")
@@ -49,8 +49,21 @@ class WarehouseResource(dg.ConfigurableResource):
     """Tables of one step built at the same time, each on its own connection."""
 
     def url(self) -> str:
-        """The libpq URL of the warehouse; starts the embedded server if it is the target."""
-        return warehouse_url()
+        """The libpq URL of the warehouse; starts the embedded server if it is the target.
+
+        A server older than the pipeline supports fails the step here, on first use, with its
+        version and the minimum, and without retries: it would fail the same way again.
+        """
+        url = warehouse_url()
+        try:
+            server_version.require_supported(url)
+        except server_version.UnsupportedServer as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        return url
+
+    def server_version(self) -> int:
+        """The warehouse's PostgreSQL version (`server_version_num`, e.g. 150018)."""
+        return server_version.of(self.url())
 
     def connect(self):
         """A connection in one transaction (see `transaction`)."""

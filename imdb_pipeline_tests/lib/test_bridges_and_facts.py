@@ -6,6 +6,7 @@ import psycopg2
 import pytest
 
 from imdb_pipeline.lib import dimensions, facts
+from imdb_pipeline.lib.server_version import of as version
 from imdb_pipeline.lib.bridges import (
     bridge_movie_actor_select,
     bridge_movie_genre_select,
@@ -68,7 +69,7 @@ def build_dimensions(url: str) -> None:
     for table, select in ((DIM_DIRECTORS, dimensions.new_directors_select),
                           (DIM_GENRES, dimensions.new_genres_select),
                           (DIM_ACTORS, dimensions.new_actors_select)):  # fmt: skip
-        insert(url, table, select(STAGED, table.qualified))
+        insert(url, table, select(STAGED, table.qualified, version(url)))
 
 
 @pytest.fixture
@@ -86,11 +87,11 @@ def slice_rows(url: str, select: str) -> list[list]:
 
 
 def genres_on(url, day=D1):
-    return slice_rows(url, bridge_movie_genre_select(STAGED, MOVIES, GENRES, day))
+    return slice_rows(url, bridge_movie_genre_select(STAGED, MOVIES, GENRES, day, version(url)))
 
 
 def actors_on(url, day=D1):
-    return slice_rows(url, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, day))
+    return slice_rows(url, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, day, version(url)))
 
 
 def fact_on(url, day=D1, **options):
@@ -118,8 +119,8 @@ def test_a_slice_holds_only_its_own_days_movies_under_that_day(url):
 
 def test_slices_give_the_declared_columns_and_types(url):
     for table, select in (
-        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1)),
-        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1)),
+        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1, version(url))),
+        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1, version(url))),
         (FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1)),
     ):
         assert output_columns(url, select) == declared_columns(table)
@@ -188,8 +189,8 @@ def test_a_day_without_movies_gives_empty_slices(url):
 
 def test_slices_load_into_the_declared_tables(url):
     for table, select in (
-        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1)),
-        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1)),
+        (BRIDGE_MOVIE_GENRE, bridge_movie_genre_select(STAGED, MOVIES, GENRES, D1, version(url))),
+        (BRIDGE_MOVIE_ACTOR, bridge_movie_actor_select(STAGED, MOVIES, ACTORS, D1, version(url))),
         (FACT_MOVIE_PERFORMANCE, fact_movie_performance_select(STAGED, MOVIES, DIRECTORS, D1)),
     ):
         load(url, table, select)
@@ -216,6 +217,14 @@ def unresolved(url: str, select: str) -> str | None:
     return unresolved_message(fetch(url, select))
 
 
+def unresolved_genres(url: str) -> str | None:
+    return unresolved(url, unresolved_genre_links_select(STAGED, MOVIES, GENRES, D1, version(url)))
+
+
+def unresolved_actors(url: str) -> str | None:
+    return unresolved(url, unresolved_actor_links_select(STAGED, MOVIES, ACTORS, D1, version(url)))
+
+
 def test_the_message_can_name_the_kind_of_row():
     rows = [("dim_movies version valid that day", "movie_id", 2, ["tt1", "tt2"])]
     assert unresolved_message(rows, "movie") == (
@@ -225,8 +234,8 @@ def test_the_message_can_name_the_kind_of_row():
 
 def test_everything_resolves_on_a_consistent_day(url):
     assert unresolved(url, unresolved_movies_select(STAGED, MOVIES, DIRECTORS, D1)) is None
-    assert unresolved(url, unresolved_genre_links_select(STAGED, MOVIES, GENRES, D1)) is None
-    assert unresolved(url, unresolved_actor_links_select(STAGED, MOVIES, ACTORS, D1)) is None
+    assert unresolved_genres(url) is None
+    assert unresolved_actors(url) is None
 
 
 def test_a_movie_without_a_valid_version_fails_instead_of_vanishing(url):
@@ -249,11 +258,11 @@ def test_bridges_name_the_movies_and_items_they_could_not_key(url):
     assert [row[1:] for row in actors_on(url)] == [
         [2, None, 1], [None, 1, 1], [None, None, 2], [None, None, 3]
     ]  # fmt: skip
-    assert unresolved(url, unresolved_actor_links_select(STAGED, MOVIES, ACTORS, D1)) == (
+    assert unresolved_actors(url) == (
         "3 row(s) found no dim_movies version valid that day, e.g. movie_id tt1; "
         "3 row(s) found no row in the actor dimension, e.g. actor_name Quinn, Ray"
     )
-    assert unresolved(url, unresolved_genre_links_select(STAGED, MOVIES, GENRES, D1)) == (
+    assert unresolved_genres(url) == (
         "2 row(s) found no dim_movies version valid that day, e.g. movie_id tt1; "
         "1 row(s) found no row in the genre dimension, e.g. genre_name Drama"
     )
