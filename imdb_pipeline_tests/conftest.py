@@ -6,8 +6,9 @@ those marked `every_server` run on an older PostgreSQL too: Debian 12's 15 by de
 (`apt-get install postgresql-15`, as .ci/run does). Without it they are skipped there, but in
 CI (`CI` set), where a missing server is an error.
 
-`--older-postgres DIR` names another installation's `bin` folder for the older server, and
-`--postgres DIR` the one every test runs on (e.g. to run the whole suite on PostgreSQL 13).
+`--older-postgres=DIR` names another installation's `bin` folder for the older server, and
+`--postgres=DIR` the one every test runs on (e.g. to run the whole suite on PostgreSQL 13).
+Write them with `=`: without test paths, pytest would take a bare DIR for one.
 """
 
 import functools
