@@ -22,17 +22,11 @@ from dagster._core.storage.tags import GRPC_INFO_TAG
 from imdb_pipeline.run_launcher import LAUNCH_HOST_TAG, LocalRunLauncher, _created_at
 
 LAUNCHER = {"module": "imdb_pipeline.run_launcher", "class": "LocalRunLauncher"}
+# A run of `tiny` in a process of its own, which has ended by the time its run is judged.
 RUN_IN_A_CHILD = """
 import sys
 import dagster as dg
-
-@dg.op
-def noop():
-    pass
-
-@dg.job
-def tiny():
-    noop()
+from imdb_pipeline_tests.test_run_launcher import tiny
 
 with dg.DagsterInstance.local_temp(sys.argv[1]) as instance:
     print(tiny.execute_in_process(instance=instance).run_id)
