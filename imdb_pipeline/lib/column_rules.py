@@ -17,13 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from imdb_pipeline.lib import contract
-from imdb_pipeline.lib.contract import (
-    LIST_JOINER,
-    MISSING_NUMBER_MARKERS,
-    Kind,
-    SourceColumn,
-)
-from imdb_pipeline.lib.lists import holds, holds_only, longest_items, normalise_lists
+from imdb_pipeline.lib.contract import MISSING_NUMBER_MARKERS, Kind, SourceColumn
+from imdb_pipeline.lib.lists import holds, holds_only, list_sizes, normalise_lists
 from imdb_pipeline.lib.rounding import round_half_up
 
 # Plain decimal notation only: no exponents, thousands separators or NaN.
@@ -88,17 +83,15 @@ def _list(rule: SourceColumn, values: pa.Array, present: pa.Array,
     if rule.required:
         problems.append(Problem(pc.invert(present), f"{name} is empty"))
         problems.append(Problem(pc.and_(present, empty), f"{name} lists no items"))
+    # A value of n bytes holds at most (n + 2) / 3 items and no item longer than n characters:
+    # lists are only split when the longest value could break a limit.
     longest_value = pc.max(pc.binary_length(normalised)).as_py() or 0
-    # A value of n bytes holds at most (n + 2) / 3 items and no item longer than n characters.
-    if rule.max_items is not None and longest_value > 3 * rule.max_items - 2:
-        counts = pc.list_value_length(pc.split_pattern(normalised, LIST_JOINER))
-        problems.append(Problem(_flag(pc.greater(counts, rule.max_items)), f"{name} lists ",
-                                counts, f" items; at most {rule.max_items:,} are allowed"))  # fmt: skip
-    if rule.max_length is not None and longest_value > rule.max_length:
-        longest = longest_items(normalised)
-        problems.append(Problem(_flag(pc.greater(longest, rule.max_length)),
-                                f"{name} has an item of ", longest,
-                                f" characters; at most {rule.max_length:,} are allowed"))  # fmt: skip
+    if longest_value > min(3 * rule.max_items - 2, rule.max_length):
+        items, longest = list_sizes(normalised)
+        problems.append(Problem(pc.greater(items, rule.max_items), f"{name} lists ", items,
+                                f" items; at most {rule.max_items:,} are allowed"))  # fmt: skip
+        problems.append(Problem(pc.greater(longest, rule.max_length), f"{name} has an item of ",
+                                longest, f" characters; at most {rule.max_length:,} are allowed"))  # fmt: skip
     return _null_where(empty, normalised)
 
 

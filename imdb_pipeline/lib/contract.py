@@ -34,6 +34,10 @@ class SourceColumn:
     # Units a number may be written with, dropped when read (`142 min`).
     units: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        if self.kind is Kind.LIST and (self.max_length is None or self.max_items is None):
+            raise ValueError(f"{self.name}: a list column caps its items and their length")
+
     @property
     def pandas_dtype(self) -> str:
         if self.kind is Kind.INTEGER:

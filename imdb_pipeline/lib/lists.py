@@ -89,8 +89,9 @@ def _repeats_hashed(items: pa.Array, positions: np.ndarray) -> np.ndarray:
     return repeated
 
 
-def longest_items(values: pa.Array) -> pa.Array:
-    """Characters of the longest item of each normalised list (0 when it has none)."""
+def list_sizes(values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(items, characters of the longest item) of each normalised list, from one split; an
+    empty or null list has 0 items, its longest item 0 characters."""
     lists = pc.split_pattern(values, LIST_JOINER)
     lengths = pc.utf8_length(pc.list_flatten(lists)).to_numpy(zero_copy_only=False)
     offsets = lists.offsets.to_numpy()
@@ -99,7 +100,10 @@ def longest_items(values: pa.Array) -> pa.Array:
     filled = sizes > 0
     if filled.any():
         longest[filled] = np.maximum.reduceat(lengths, starts[filled])
-    return pa.array(longest)
+    # "" splits into one empty item: it holds none.
+    items = np.where(pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False), 0,
+                     sizes)  # fmt: skip
+    return pa.array(items), pa.array(longest)
 
 
 def holds(column: pa.Array, byte: bytes) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from imdb_pipeline.lib.lists import (
     holds,
     holds_only,
-    longest_items,
+    list_sizes,
     normalise_list,
     normalise_lists,
     trim_whitespace,
@@ -91,9 +91,11 @@ def test_de_duplicating_a_huge_list_takes_linear_time():
     assert normalise_lists(pa.array([value, "Ann"])).to_pylist() == [", ".join(names), "Ann"]
 
 
-def test_longest_items_counts_characters_of_each_lists_longest_item():
+def test_list_sizes_count_items_and_characters_of_each_lists_longest_item():
     values = pa.array(["x", "Ann, Bobby", "", None, "Zoë, Renée Ö", "abc"]).slice(1)
-    assert longest_items(values).to_pylist() == [5, 0, 0, 7, 3]
+    items, longest = list_sizes(values)
+    assert longest.to_pylist() == [5, 0, 0, 7, 3]
+    assert items.to_pylist() == [2, 0, 0, 2, 1]
 
 
 WHITESPACE = [chr(code) for code in range(0x110000) if chr(code).isspace()]
