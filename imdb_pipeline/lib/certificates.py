@@ -12,7 +12,6 @@ BBFC. The certificate itself is always kept, so a team that knows its feed's cou
 classify it otherwise. Values are matched without regard to case, after trimming.
 """
 
-import re
 from dataclasses import dataclass
 
 from imdb_pipeline.lib.sql_text import text_sql
@@ -55,18 +54,9 @@ def _first_system_of_each_value() -> dict[str, str]:
 KNOWN = _first_system_of_each_value()  # upper-case certificate -> system
 
 
-def certificate_system(certificate: str | None) -> str | None:
-    """The rating system of a certificate; None when unknown (or no certificate)."""
-    if certificate is None:
-        return None
-    value = certificate.strip().upper()
-    if value in KNOWN:
-        return KNOWN[value]
-    return OTHER if re.match(AGE_PATTERN, value) else None
-
-
 def certificate_system_sql(column_sql: str) -> str:
-    """`certificate_system` as a SQL expression over a text expression; NULL when unknown."""
+    """`certificate_system` as a SQL expression over a text expression; NULL when unknown.
+    The one definition of the classification: dim_movies and the checks both use it."""
     value = f"upper(btrim({column_sql}))"
     branches = []
     for system in SYSTEMS:
