@@ -125,7 +125,10 @@ def _dim_movies(cursor: PgCursor) -> dict:
 DIMENSION_BUILDS = {
     DIM_ACTORS_KEY: _names(DIM_ACTORS, dimensions.new_actors_select),
     DIM_MOVIES_KEY: _dim_movies,
-    DIM_DIRECTORS_KEY: _names(DIM_DIRECTORS, dimensions.new_directors_select),
+    # A director is one value, not a list: the same SQL on every server version.
+    DIM_DIRECTORS_KEY: _names(
+        DIM_DIRECTORS, lambda history, existing, _: dimensions.new_directors_select(history, existing)
+    ),
     DIM_GENRES_KEY: _names(DIM_GENRES, dimensions.new_genres_select),
 }
 

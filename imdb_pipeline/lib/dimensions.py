@@ -42,9 +42,8 @@ def list_items_sql(source: str, column: str, alias: str = "item", server_version
     )
 
 
-def new_directors_select(history: str, existing: str | None, server_version: int = NEWEST) -> str:
-    """Rows to add to dim_directors: directors of the history not in `existing`. (The same SQL
-    on every server: the name selects share one signature.)"""
+def new_directors_select(history: str, existing: str | None) -> str:
+    """Rows to add to dim_directors: directors of the history not in `existing`."""
     appearances = f"SELECT h.{quote(SNAPSHOT_DATE)} AS day, h.director AS name FROM {history} AS h"
     return _new_names_select(appearances, DIM_DIRECTORS, existing)
 

@@ -66,8 +66,8 @@ def staged_movies(day: dt.date = D1, **changes) -> list[dict]:
 def build_dimensions(url: str) -> None:
     """The dimensions as the core layer derives them from the whole staging history."""
     load(url, DIM_MOVIES, dim_movies_select(STAGED, None))
-    for table, select in ((DIM_DIRECTORS, dimensions.new_directors_select),
-                          (DIM_GENRES, dimensions.new_genres_select),
+    insert(url, DIM_DIRECTORS, dimensions.new_directors_select(STAGED, DIM_DIRECTORS.qualified))
+    for table, select in ((DIM_GENRES, dimensions.new_genres_select),
                           (DIM_ACTORS, dimensions.new_actors_select)):  # fmt: skip
         insert(url, table, select(STAGED, table.qualified, version(url)))
 
