@@ -183,11 +183,13 @@ def test_list_items_come_with_their_position_in_the_list(url):
 
 def test_name_selects_give_the_declared_columns_and_types(url):
     stage(url, [{"snapshot_date": D1, "movie_id": "tt1"}])
-    for table, select in ((DIM_DIRECTORS, new_directors_select), (DIM_GENRES, new_genres_select),
-                          (DIM_ACTORS, new_actors_select)):  # fmt: skip
+    selects = ((DIM_DIRECTORS, lambda existing: new_directors_select(STAGED, existing)),
+               (DIM_GENRES, lambda existing: new_genres_select(STAGED, existing, version(url))),
+               (DIM_ACTORS, lambda existing: new_actors_select(STAGED, existing, version(url))))  # fmt: skip
+    for table, select in selects:
         dimension(url, table, [])
         for existing in (None, table.qualified):
-            select_sql = select(STAGED, existing, version(url))
+            select_sql = select(existing)
             assert output_columns(url, select_sql) == declared_columns(table)
 
 
