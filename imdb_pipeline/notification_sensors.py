@@ -25,6 +25,7 @@ from imdb_pipeline.resources.notifications import (
     Notifier,
     notification_settings,
 )
+from imdb_pipeline.run_report import error_text, run_events
 
 _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
 
@@ -40,11 +41,11 @@ def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
     if not settings.channels:
         return
     step_failures = [
-        notes.StepFailure(event.step_key or "run", _error_text(event.event_specific_data.error))
+        notes.StepFailure(event.step_key or "run", error_text(event.event_specific_data.error))
         for event in _events(context.instance, run.run_id, dg.DagsterEventType.STEP_FAILURE)
     ]
     run_error = _run_error(context.failure_event)
-    lost = lost_steps.lost_step(_run_events(context.instance, run.run_id), run_error)
+    lost = lost_steps.lost_step(run_events(context.instance, run.run_id), run_error)
     if lost:
         step_failures.append(lost)
     planned = notes.for_failed_run(
@@ -99,19 +100,6 @@ def _events(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEve
     return [record.event_log_entry.dagster_event for record in records]
 
 
-def _run_events(instance: dg.DagsterInstance, run_id: str) -> list[lost_steps.RunEvent]:
-    kinds = {dg.DagsterEventType(kind) for kind in lost_steps.KINDS}
-    events = []
-    for record in instance.get_records_for_run(run_id=run_id, of_type=kinds).records:
-        event = record.event_log_entry.dagster_event
-        error = getattr(event.event_specific_data, "error", None)
-        events.append(lost_steps.RunEvent(
-            kind=event.event_type_value, step_key=event.step_key, message=event.message or "",
-            error=_error_text(error) if error else None,
-        ))  # fmt: skip
-    return events
-
-
 def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[notes.CheckFailure]:
     failures = []
     for event in _events(instance, run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
@@ -129,21 +117,10 @@ def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[note
     return failures
 
 
-def _error_text(error) -> str:
-    """The error chain's messages, user error first; Dagster's "error while executing op" wrapper
-    and stack traces are left to the run page."""
-    messages = []
-    while error is not None:
-        if not (error.cls_name == "DagsterExecutionStepExecutionError" and error.cause):
-            messages.append(error.message.strip())
-        error = error.cause
-    return "\n".join(messages) or "no error message"
-
-
 def _run_error(failure_event: dg.DagsterEvent) -> str:
     data = failure_event.event_specific_data
     error = getattr(data, "error", None)
-    return "\n".join(filter(None, [failure_event.message, _error_text(error) if error else ""]))
+    return "\n".join(filter(None, [failure_event.message, error_text(error) if error else ""]))
 
 
 def _failed_from_outside(failure_event: dg.DagsterEvent) -> bool:

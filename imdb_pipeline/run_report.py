@@ -1,8 +1,10 @@
-"""What a run changed, read from the Dagster instance's event log (`lib/run_changes.py` tells
-it). Used by the CLI after a run that did not succeed."""
+"""A run's events, read from the Dagster instance: what the run changed (`lib/run_changes.py`
+tells it; the CLI prints it after a run that did not succeed), and the step events the
+run-failure alerts read (`lib/lost_steps.py`)."""
 
 import dagster as dg
 
+from imdb_pipeline.lib import lost_steps
 from imdb_pipeline.lib.run_changes import RunChanges, summary
 
 
@@ -17,27 +19,42 @@ def latest_run(instance: dg.DagsterInstance, since: float, partition: str) -> dg
 
 
 def run_changes(instance: dg.DagsterInstance, run: dg.DagsterRun, defs: dg.Definitions) -> RunChanges:
-    records = instance.get_records_for_run(run.run_id).records
-    started, ended, failed, committed = [], set(), [], []
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        if event is None:
-            continue
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            started.append(event.step_key)
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            ended.add(event.step_key)
-            if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-                failed.append(event.step_key)
-        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            committed.append((_table(record.asset_key), record.partition_key))
+    events = run_events(instance, run.run_id)
+    materializations = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
     return RunChanges(
         run_id=run.run_id,
-        committed=committed,
+        committed=[(_table(record.asset_key), record.partition_key) for record in materializations],
         planned=_tables_by_step(defs, run.asset_selection),
-        failed_steps=failed,
-        unfinished_steps=[step for step in dict.fromkeys(started) if step not in ended],
+        failed_steps=[event.step_key for event in events if event.kind == lost_steps.STEP_FAILURE],
+        unfinished_steps=list(lost_steps.unfinished_steps(events)),
     )
+
+
+def run_events(instance: dg.DagsterInstance, run_id: str) -> list[lost_steps.RunEvent]:
+    """The run's step starts and ends and its engine events, in log order (`lib.lost_steps`)."""
+    kinds = {dg.DagsterEventType(kind) for kind in lost_steps.KINDS}
+    events = []
+    for record in instance.get_records_for_run(run_id=run_id, of_type=kinds).records:
+        event = record.event_log_entry.dagster_event
+        error = getattr(event.event_specific_data, "error", None)
+        events.append(lost_steps.RunEvent(
+            kind=event.event_type_value, step_key=event.step_key, message=event.message or "",
+            error=error_text(error) if error else None,
+        ))  # fmt: skip
+    return events
+
+
+def error_text(error) -> str:
+    """The error chain's messages, user error first; Dagster's "error while executing op" wrapper
+    and stack traces are left to the run page."""
+    messages = []
+    while error is not None:
+        if not (error.cls_name == "DagsterExecutionStepExecutionError" and error.cause):
+            messages.append(error.message.strip())
+        error = error.cause
+    return "\n".join(messages) or "no error message"
 
 
 def report(instance: dg.DagsterInstance, run: dg.DagsterRun, defs: dg.Definitions) -> str:

@@ -14,7 +14,8 @@ from imdb_pipeline.lib.notifications import StepFailure
 
 # Dagster's event type values (DagsterEventType.X.value; a run's cancel is still PIPELINE_...).
 STEP_START, STEP_RESTARTED = "STEP_START", "STEP_RESTARTED"
-STEP_ENDS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+STEP_FAILURE = "STEP_FAILURE"
+STEP_ENDS = {"STEP_SUCCESS", STEP_FAILURE, "STEP_SKIPPED"}
 ENGINE_EVENT, RUN_CANCELING = "ENGINE_EVENT", "PIPELINE_CANCELING"
 # The events `lost_step` reads: a sensor fetches only these from the run's log.
 KINDS = frozenset({STEP_START, STEP_RESTARTED, *STEP_ENDS, ENGINE_EVENT, RUN_CANCELING})
@@ -31,20 +32,28 @@ class RunEvent:
     error: str | None = None
 
 
-def unfinished_step(events: Sequence[RunEvent]) -> tuple[int, str] | None:
-    """(position, key) of the last step that started (or restarted after a retry wait) and never
-    succeeded, failed or was skipped; None when every step that started ended."""
+def unfinished_steps(events: Sequence[RunEvent]) -> dict[str, int]:
+    """Each step that started (or restarted after a retry wait) and never succeeded, failed or
+    was skipped, with the position of its last start, in the order they started."""
     last_start: dict[str, int] = {}
     for position, event in enumerate(events):
         if event.step_key is None:
             continue
         if event.kind in (STEP_START, STEP_RESTARTED):
+            last_start.pop(event.step_key, None)
             last_start[event.step_key] = position
         elif event.kind in STEP_ENDS:
             last_start.pop(event.step_key, None)
-    if not last_start:
+    return last_start
+
+
+def unfinished_step(events: Sequence[RunEvent]) -> tuple[int, str] | None:
+    """(position, key) of the last step left unfinished; None when every step that started
+    ended."""
+    unfinished = unfinished_steps(events)
+    if not unfinished:
         return None
-    step_key, position = max(last_start.items(), key=lambda item: item[1])
+    step_key, position = max(unfinished.items(), key=lambda item: item[1])
     return position, step_key
 
 
