@@ -6,11 +6,14 @@ import psycopg2
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
 from imdb_pipeline.lib.column_rules import NUL_SHOWN
+from imdb_pipeline_tests.assets.test_graph_on_sample import EXPECTED_ROW_COUNTS
 from imdb_pipeline_tests.conftest import SAMPLE, query
+from imdb_pipeline_tests.lib.test_staging import line
 from imdb_pipeline_tests.real_world_exports import pandas_export
 from imdb_pipeline_tests.warehouse_state import DAY, failure_messages, materialize_all
 
-SAMPLE_MOVIES = 53  # the bundled sample's rows, less 2 rejects and 1 repeated movie_id
+SAMPLE_MOVIES = EXPECTED_ROW_COUNTS["core.fact_movie_performance"]
+SAMPLE_LINES = len(SAMPLE.read_text(encoding="utf-8").splitlines())  # the header included
 
 
 def test_a_1000_row_pandas_export_with_certificates_of_many_countries_loads_completely(
@@ -56,24 +59,13 @@ FAULTS = [
     ("tt9000005", {"stars": ", ".join(f"Extra {n}" for n in range(40_000))},
      "stars lists 40,000 items"),
 ]  # fmt: skip
-ROW = ["movie_id", "title", "year", "certificate", "runtime_minutes", "genre", "rating",
-       "metascore", "description", "director", "stars", "votes", "gross_millions"]  # fmt: skip
-
-
-def _row(movie_id: str, changes: dict) -> str:
-    values = {"movie_id": movie_id, "title": "A Film", "year": "2001", "certificate": "",
-              "runtime_minutes": "100", "genre": "Drama", "rating": "7.0", "metascore": "",
-              "description": "", "director": "A Director", "stars": "Ann Actor",
-              "votes": "30000", "gross_millions": "", **changes}  # fmt: skip
-    return ",".join(f'"{values[name]}"' for name in ROW)
-
-
 def test_one_row_faults_are_rejects_the_rest_of_the_day_loads_and_so_does_the_next_day(
     warehouse_url, tmp_path, monkeypatch
 ):
     faulty = tmp_path / "faulty.csv"
     faulty.write_text(SAMPLE.read_text(encoding="utf-8")
-                      + "".join(_row(movie_id, changes) + "\n" for movie_id, changes, _ in FAULTS),
+                      + "".join(line(**{"movie_id": movie_id, **changes}) + "\n"
+                                for movie_id, changes, _ in FAULTS),
                       encoding="utf-8")  # fmt: skip
     monkeypatch.setenv(ENV_SOURCE_URI, str(faulty))
 
@@ -82,9 +74,11 @@ def test_one_row_faults_are_rejects_the_rest_of_the_day_loads_and_so_does_the_ne
     assert first.success
     assert not [e for e in first.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     rejects = query(warehouse_url, "SELECT source_line, reason, record FROM "
-                    "staging.stg_movies_rejects WHERE source_line > 58 ORDER BY 1")  # fmt: skip
+                    "staging.stg_movies_rejects WHERE source_line > %s ORDER BY 1",
+                    (SAMPLE_LINES,))  # fmt: skip
     assert [(line, reason.startswith(expected)) for (line, reason, _), (_, _, expected)
-            in zip(rejects, FAULTS, strict=True)] == [(59 + n, True) for n in range(len(FAULTS))]
+            in zip(rejects, FAULTS, strict=True)] == [(SAMPLE_LINES + 1 + n, True)
+                                                       for n in range(len(FAULTS))]
     assert f"Nul{NUL_SHOWN}Title" in rejects[0][2]
     assert query(warehouse_url, "SELECT count(*) FROM core.fact_movie_performance") == [
         (SAMPLE_MOVIES,)
