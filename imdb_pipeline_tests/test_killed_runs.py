@@ -74,6 +74,12 @@ def _killed_load(url: str, source: Path, day: str, home: Path, step: str) -> Non
     assert child.exitcode == -signal.SIGKILL, f"the run was not killed during {step}"
 
 
+def _restore_loads_environment(patch: pytest.MonkeyPatch) -> None:
+    """Have `patch` put back, when it is undone, the variables `_load` sets."""
+    for name in (ENV_WAREHOUSE_URL, ENV_SOURCE_URI, ENV_PIPELINE_HOME):
+        patch.setenv(name, "")
+
+
 def _left_behind(url: str) -> list[str]:
     return [name for (name,) in query(url, "SELECT relname FROM pg_class WHERE relkind IN "
                                            "('r', 'p')") if re.search(LEFT_BEHIND, name)]  # fmt: skip
@@ -94,17 +100,15 @@ def exports(tmp_path_factory) -> tuple[Path, Path]:
 def warehouses(postgres_server, exports, tmp_path_factory):
     """(a warehouse holding day 1, to copy; the tables of day 1 alone; those after day 2)"""
     day1, day2 = exports
-    saved = {name: os.environ.get(name)
-             for name in (ENV_WAREHOUSE_URL, ENV_SOURCE_URI, ENV_PIPELINE_HOME)}  # fmt: skip
     template, reference = (f"{kind}_{uuid.uuid4().hex[:8]}" for kind in ("day1", "reference"))
-    admin(postgres_server, f'CREATE DATABASE "{template}"')
-    _load(postgres_server.url(template), day1, DAY1, tmp_path_factory.mktemp("home"))
-    admin(postgres_server, f'CREATE DATABASE "{reference}" TEMPLATE "{template}"')
-    before = table_fingerprints(postgres_server.url(template))
-    _load(postgres_server.url(reference), day2, DAY2, tmp_path_factory.mktemp("home"))
-    after = table_fingerprints(postgres_server.url(reference))
-    for name, value in saved.items():
-        os.environ.pop(name, None) if value is None else os.environ.update({name: value})
+    with pytest.MonkeyPatch.context() as patch:
+        _restore_loads_environment(patch)
+        admin(postgres_server, f'CREATE DATABASE "{template}"')
+        _load(postgres_server.url(template), day1, DAY1, tmp_path_factory.mktemp("home"))
+        admin(postgres_server, f'CREATE DATABASE "{reference}" TEMPLATE "{template}"')
+        before = table_fingerprints(postgres_server.url(template))
+        _load(postgres_server.url(reference), day2, DAY2, tmp_path_factory.mktemp("home"))
+        after = table_fingerprints(postgres_server.url(reference))
     yield template, before, after
     for database in (template, reference):
         admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
@@ -118,8 +122,7 @@ def test_a_run_killed_during_a_step_leaves_whole_tables_and_the_next_run_complet
     database = f"killed_{uuid.uuid4().hex[:8]}"
     admin(postgres_server, f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     url = postgres_server.url(database)
-    for name in (ENV_WAREHOUSE_URL, ENV_SOURCE_URI, ENV_PIPELINE_HOME):
-        monkeypatch.setenv(name, "")  # restored after the test, whatever _load sets
+    _restore_loads_environment(monkeypatch)
 
     _killed_load(url, exports[1], DAY2, tmp_path / "home", step)
 
