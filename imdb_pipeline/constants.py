@@ -16,6 +16,7 @@ DATA_ENGINEERING_OWNER = "team:data-engineering"
 
 # Environment variables are the configuration interface; keep these names stable.
 ENV_SOURCE_URI = "IMDB_SOURCE_URI"
+ENV_SOURCE_LAYOUT = "IMDB_SOURCE_LAYOUT"
 ENV_WAREHOUSE_URL = "IMDB_WAREHOUSE_URL"
 ENV_PIPELINE_HOME = "IMDB_PIPELINE_HOME"
 ENV_EMBEDDED_PG_PORT = "IMDB_EMBEDDED_PG_PORT"
@@ -45,6 +46,10 @@ SOURCE_URI_TAG = "imdb/source_uri"
 SNAPSHOT_DATE = "snapshot_date"
 # Placeholder in IMDB_SOURCE_URI for the day's file, e.g. s3://bucket/imdb_movies_{date}.csv
 DATE_PLACEHOLDER = "{date}"
+# What the source is: the movies CSV, or IMDb's five official dataset files in one folder.
+LAYOUT_CSV = "csv"
+LAYOUT_IMDB_DATASETS = "imdb-datasets"
+LAYOUTS = (LAYOUT_CSV, LAYOUT_IMDB_DATASETS)
 
 
 # Resource key of the raw files' IO manager, shared by definitions.py and the raw asset.

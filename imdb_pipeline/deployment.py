@@ -30,8 +30,10 @@ from imdb_pipeline.constants import (
     ENV_SENSOR_TIMEOUT,
     ENV_S3_ENDPOINT_URL,
     ENV_S3_MAX_ATTEMPTS,
+    ENV_SOURCE_LAYOUT,
     ENV_SOURCE_URI,
     ENV_WAREHOUSE_URL,
+    LAYOUTS,
 )
 from imdb_pipeline.lib.postgres_url import libpq_url
 
@@ -67,6 +69,17 @@ def source_uri(snapshot_date: dt.date, environ: Mapping[str, str] = os.environ) 
     return (environ.get(ENV_SOURCE_URI) or str(BUNDLED_SAMPLE)).replace(
         DATE_PLACEHOLDER, snapshot_date.isoformat()
     )
+
+
+def source_layout(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The source layout IMDB_SOURCE_LAYOUT sets (`csv` or `imdb-datasets`); None when unset
+    (or `auto`), and the layout is then recognised from the source's file names."""
+    value = (environ.get(ENV_SOURCE_LAYOUT) or "auto").strip().lower()
+    if value == "auto":
+        return None
+    if value not in LAYOUTS:
+        raise ValueError(f"{ENV_SOURCE_LAYOUT}={value!r} is not one of auto, {', '.join(LAYOUTS)}")
+    return value
 
 
 def partitions_start_date(environ: Mapping[str, str] = os.environ) -> str:

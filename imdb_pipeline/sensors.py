@@ -2,7 +2,7 @@
 
 | Airflow | here |
 |---|---|
-| `filepath` / `bucket_key` (wildcards allowed) | IMDB_SOURCE_URI: a path or `s3://bucket/key`, with `*`, `?`, `[...]`, and `{date}` for today |
+| `filepath` / `bucket_key` (wildcards allowed) | IMDB_SOURCE_URI: a path or `s3://bucket/key`, with `*`, `?`, `[...]`, and `{date}` for today; or a folder of IMDb's five dataset files, watched as one |
 | `poke_interval` (60 s) | IMDB_SENSOR_POKE_INTERVAL -> `minimum_interval_seconds` (read when the code location loads) |
 | `timeout` | IMDB_SENSOR_TIMEOUT seconds after today's 02:00 schedule: the deadline for today's file |
 | `soft_fail` | IMDB_SENSOR_SOFT_FAIL: on timeout, skip with a warning instead of an error |
@@ -17,10 +17,21 @@ import zoneinfo
 
 import dagster as dg
 
-from imdb_pipeline.constants import SCHEDULED_HOUR, SOURCE_URI_TAG
-from imdb_pipeline.deployment import schedule_timezone, sensor_settings, source_uri
+from imdb_pipeline.constants import (
+    LAYOUT_CSV,
+    LAYOUT_IMDB_DATASETS,
+    SCHEDULED_HOUR,
+    SOURCE_URI_TAG,
+)
+from imdb_pipeline.deployment import (
+    schedule_timezone,
+    sensor_settings,
+    source_layout,
+    source_uri,
+)
 from imdb_pipeline.jobs import imdb_movies_etl
-from imdb_pipeline.lib import notifications, source_watch
+from imdb_pipeline.lib import imdb_datasets, notifications, source_watch
+from imdb_pipeline.lib.locations import FileVersion, join
 from imdb_pipeline.resources.file_stores import FileStoreResource, StorageError
 from imdb_pipeline.resources.notifications import (
     NotificationError,
@@ -40,12 +51,26 @@ def _alert_late_source(context, pattern: str, reason: str) -> None:
         context.log.error(f"Could not send the late-source alert: {error}")
 
 
+def _observed(files: FileStoreResource, pattern: str) -> dict[str, FileVersion]:
+    """The source versions at `pattern`: CSV files, or folders holding IMDb's five files."""
+    layout = source_layout()
+    if layout == LAYOUT_CSV or (layout is None and pattern.lower().endswith((".csv", ".csv.gz"))):
+        return files.for_uri(pattern).matching(pattern)
+    inside = join(pattern, "*.tsv*")
+    folders = source_watch.complete_folders(files.for_uri(inside).matching(inside),
+                                            imdb_datasets.BY_NAME)  # fmt: skip
+    if folders or layout == LAYOUT_IMDB_DATASETS:
+        return folders
+    return files.for_uri(pattern).matching(pattern)
+
+
 @dg.sensor(
     name="imdb_source_sensor",
     job=imdb_movies_etl,
     minimum_interval_seconds=sensor_settings().poke_interval_seconds,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Starts today's run once per new, fully written version of the source file.",
+    description="Starts today's run once per new, fully written version of the source file "
+    "(or of the folder of IMDb's five dataset files).",
 )
 def imdb_source_sensor(
     context: dg.SensorEvaluationContext, files: FileStoreResource
@@ -55,7 +80,7 @@ def imdb_source_sensor(
     today = now.date()
     pattern = source_uri(today)
     try:
-        observed = files.for_uri(pattern).matching(pattern)
+        observed = _observed(files, pattern)
     except StorageError as error:
         context.log.warning(f"Cannot list {pattern}: {error}")
         return dg.SensorResult(skip_reason=f"Cannot list {pattern}: {error}", cursor=context.cursor)

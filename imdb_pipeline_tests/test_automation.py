@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from imdb_pipeline.definitions import defs
-from imdb_pipeline.lib import source_watch
+from imdb_pipeline.lib import imdb_datasets, source_watch
 from imdb_pipeline.lib.locations import FileVersion
 from imdb_pipeline.resources.file_stores import FileStoreResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -87,6 +87,29 @@ def test_the_same_file_after_a_restart_is_not_run_again(watched_folder):
     # The daemon restarts: the cursor is all the sensor has, and it is enough.
     again, _ = _poke(json.loads(json.dumps(cursor)))
     assert len(first.run_requests) == 1 and again.run_requests == []
+
+
+def test_a_folder_of_imdb_datasets_starts_a_run_once_all_five_files_are_there_and_stable(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("IMDB_SOURCE_URI", str(tmp_path / "{date}"))
+    folder = tmp_path / dt.datetime.now(UTC).date().isoformat()
+    folder.mkdir()
+    for file in imdb_datasets.FILES[:-1]:
+        (folder / file.name).write_bytes(b"x")
+    _, cursor = _poke()
+    incomplete, cursor = _poke(cursor)
+    assert incomplete.run_requests == []
+    (folder / imdb_datasets.NAME_BASICS.name).write_bytes(b"x")
+    _, cursor = _poke(cursor)
+    complete, cursor = _poke(cursor)
+    [request] = complete.run_requests
+    assert request.tags["imdb/source_uri"] == str(folder)
+    # A new version of any one file is a new version of the day.
+    (folder / imdb_datasets.TITLE_RATINGS.name).write_bytes(b"xy")
+    _, cursor = _poke(cursor)
+    again, _ = _poke(cursor)
+    assert len(again.run_requests) == 1 and again.run_requests[0].run_key != request.run_key
 
 
 def test_the_sensor_watches_s3_keys(s3_client, bucket, monkeypatch):

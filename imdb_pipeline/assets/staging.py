@@ -5,6 +5,7 @@ is read, so a file of any size is staged in bounded memory. Both tables are writ
 transaction: a day's movies and its rejects always describe the same file.
 """
 
+import contextlib
 import datetime as dt
 
 import dagster as dg
@@ -12,13 +13,15 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.assets.warehouse_table import table_key, table_spec, written
-from imdb_pipeline.io_managers.raw_files import RawFile
+from imdb_pipeline.io_managers.raw_files import DatasetFiles, RawFile, RawSource
 from imdb_pipeline.lib import pg_errors, pg_tables
+from imdb_pipeline.lib.dataset_records import DatasetRecords
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.sql_text import quote
-from imdb_pipeline.lib.staging import stage, valid_row_line
+from imdb_pipeline.lib.staging import StagedSource, stage, valid_row_line
 from imdb_pipeline.lib.warehouse_tables import STG_MOVIES, STG_MOVIES_REJECTS
 from imdb_pipeline.partitions import daily_snapshots
+from imdb_pipeline.resources.source import SourceResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
 
@@ -48,12 +51,16 @@ REASONS_SHOWN = 20
     retry_policy=TRANSIENT_FAILURES,
 )
 def stage_movies(
-    context: dg.AssetExecutionContext, raw_file: RawFile, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    raw_file: RawSource,
+    warehouse: WarehouseResource,
+    source: SourceResource,
 ):
     day = dt.date.fromisoformat(context.partition_key)
     try:
-        with raw_file.open() as stream, warehouse.build_transaction() as cursor:
-            staged = stage(stream, raw_file.source_uri, day)
+        with contextlib.ExitStack() as stack:
+            staged, described = _staged(stack, raw_file, source, day)
+            cursor = stack.enter_context(warehouse.build_transaction())
             movies, repeated = pg_tables.replace_partition_from_rows(
                 cursor, STG_MOVIES, day, staged,
                 # A movie_id repeated in the file keeps its last valid row.
@@ -66,7 +73,7 @@ def stage_movies(
             movies_metadata = written(
                 cursor, STG_MOVIES, movies, day,
                 rejected_rows=rejects.num_rows, duplicates_resolved=repeated,
-                rows_read=staged.rows_read, source_uri=raw_file.source_uri,
+                rows_read=staged.rows_read, source_uri=raw_file.source_uri, **described(),
             )  # fmt: skip
             rejects_metadata = written(
                 cursor, STG_MOVIES_REJECTS, rejects.num_rows, day, reasons=_reason_counts(cursor, day)
@@ -87,11 +94,25 @@ def stage_movies(
     yield dg.MaterializeResult(asset_key=STG_MOVIES_REJECTS_KEY, metadata=rejects_metadata)
 
 
-def _refused(error, raw_file: RawFile, day: dt.date) -> str:
+def _staged(stack: contextlib.ExitStack, raw_file, source: SourceResource, day: dt.date):
+    """The day's staged source, and a function giving what staging learned about the source
+    beyond its rows (known once they are read)."""
+    if isinstance(raw_file, DatasetFiles):
+        records = DatasetRecords(
+            {name: file.path for name, file in raw_file.files.items()},
+            {name: file.source_uri for name, file in raw_file.files.items()},
+            raw_file.source_uri, source.title_types, source.include_adult,
+        )  # fmt: skip
+        return StagedSource(records, day), lambda: dict(records.counts)
+    stream = stack.enter_context(raw_file.open())
+    return stage(stream, raw_file.source_uri, day), dict
+
+
+def _refused(error, raw_file: RawSource, day: dt.date) -> str:
     """What PostgreSQL refused, and where in the source file it came from when it can tell."""
     where = raw_file.source_uri
     position = pg_errors.copy_position(error)
-    if position is not None:
+    if position is not None and isinstance(raw_file, RawFile):
         row, column = position
         with raw_file.open() as stream:
             line = valid_row_line(stream, raw_file.source_uri, day, row)

@@ -2,7 +2,8 @@
 
 They read the stored snapshot (not the source) as a stream: its first line for the header, and
 all of it for its SHA-256, which proves the raw store holds exactly the bytes the raw step
-profiled, so the row count that step recorded is the snapshot's.
+profiled, so the row count that step recorded is the snapshot's. IMDb's dataset files are
+checked one by one, each against its own header; the row bounds apply to the file of titles.
 """
 
 import hashlib
@@ -13,12 +14,14 @@ import dagster as dg
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.checks.factory import PARTITION_TAG
 from imdb_pipeline.io_managers.raw_files import (
+    RAW_FILES_METADATA,
     RAW_URI_METADATA,
     ROW_COUNT_METADATA,
     SHA256_METADATA,
     SIZE_METADATA,
     recorded_snapshot,
 )
+from imdb_pipeline.lib import imdb_datasets
 from imdb_pipeline.lib.source_file import (
     CHUNK_BYTES,
     SourceFileError,
@@ -64,6 +67,8 @@ def raw_file_checks(
 def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
     day = context.run.tags.get(PARTITION_TAG)
     metadata = recorded_snapshot(context.instance, RAW, day, context.run)
+    if RAW_FILES_METADATA in metadata:
+        return _dataset_outcomes(metadata[RAW_FILES_METADATA].value, files, quality)
     if RAW_URI_METADATA not in metadata:
         missing = (False, {"reason": f"no raw snapshot recorded{' for ' + day if day else ''}"})
         return {PRESENT: missing, HEADER: missing, ROWS: missing}
@@ -88,6 +93,63 @@ def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
         outcomes[ROWS] = (False, {**base, "reason": "no usable header"})
         return outcomes
     outcomes[ROWS] = _rows_outcome(metadata, size, sha256, quality, base)
+    return outcomes
+
+
+def _dataset_outcomes(stored: dict, files, quality) -> dict[str, tuple[bool, dict]]:
+    """Each rule over every dataset file: it passes when it passes for each, and its metadata
+    says, per file, what was found."""
+    per_file: dict[str, dict[str, tuple[bool, dict]]] = {}
+    for file in imdb_datasets.FILES:
+        facts = stored.get(file.name)
+        if facts is None:
+            missing = (False, {"reason": f"no raw snapshot of {file.name} recorded"})
+            per_file[file.name] = {PRESENT: missing, HEADER: missing, ROWS: missing}
+            continue
+        per_file[file.name] = _file_outcomes(file, facts, files, quality)
+    outcomes = {}
+    for name in (PRESENT, HEADER, ROWS):
+        failed = {file: found[name][1] for file, found in per_file.items() if not found[name][0]}
+        metadata = {"files": dg.MetadataValue.json(
+            {file: found[name][1] for file, found in per_file.items()})}  # fmt: skip
+        if failed:
+            metadata["reason"] = "; ".join(
+                f"{file}: {facts.get('reason', 'failed')}" for file, facts in failed.items())
+        outcomes[name] = (not failed, metadata)
+    return outcomes
+
+
+def _file_outcomes(file, facts: dict, files, quality) -> dict[str, tuple[bool, dict]]:
+    uri = facts["raw_uri"]
+    try:
+        store = files.for_uri(uri)
+        size = store.version(uri).size
+        with store.open_read(uri) as stream:
+            line = first_line(stream, uri)
+        with store.open_read(uri) as stream:
+            sha256 = _sha256(stream)
+    except (StorageError, OSError, ValueError) as error:
+        failed = (False, {"raw_uri": uri, "reason": str(error)})
+        return {PRESENT: failed, HEADER: failed, ROWS: failed}
+    base = {"raw_uri": uri, "size_bytes": size}
+    outcomes = {PRESENT: (size > 0 and bool(line.strip()), base)}
+    try:
+        outcomes[HEADER] = (True, {**base, "columns": list(imdb_datasets.header_of(line, file, uri))})
+    except SourceFileError as error:
+        outcomes[HEADER] = (False, {**base, "reason": str(error)})
+    if facts.get("size_bytes") != size or facts.get("sha256") != sha256:
+        outcomes[ROWS] = (False, {**base, "sha256": sha256, "recorded_sha256": facts.get("sha256"),
+                                  "reason": "the stored snapshot is not the file the raw step "
+                                  "profiled"})  # fmt: skip
+        return outcomes
+    rows = int(facts["rows"])
+    # Only titles have bounds: the other files' sizes follow from them (principals ~8 a title).
+    within = file is not imdb_datasets.TITLE_BASICS or (
+        quality.raw_min_rows <= rows <= quality.raw_max_rows)
+    outcomes[ROWS] = (within, {**base, "sha256": sha256, "rows": rows})
+    if not within:
+        outcomes[ROWS][1]["reason"] = (f"{rows:,} rows, outside {quality.raw_min_rows:,}.."
+                                       f"{quality.raw_max_rows:,}")
     return outcomes
 
 

@@ -64,6 +64,6 @@ def _gunzip(chunks: Iterator[bytes], location: str, size: int) -> Iterator[bytes
         raise ValueError(f"{location}: not a readable gzip file ({_TRUNCATED})")
 
 
-def snapshot_suffix(head: bytes) -> str:
+def snapshot_suffix(head: bytes, extension: str = ".csv") -> str:
     """File suffix of a raw snapshot, from its first bytes."""
-    return ".csv.gz" if is_gzip(head) else ".csv"
+    return f"{extension}.gz" if is_gzip(head) else extension

@@ -49,11 +49,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Malformed:
-    """A record whose field count differs from the header's."""
+    """A record that cannot be staged at all: by default, because its field count differs from
+    the header's; else for `reason`."""
 
     line: int
     found: int
     fields: list[str]
+    reason: str | None = None
 
 
 class SourceRecords:
@@ -70,7 +72,7 @@ class SourceRecords:
         first = re.match(r"[^\r\n]*", text).group()
         # A blank first line is a header without the contract's columns, not an empty file.
         self.header = read_header(first if first.strip() or not text.strip() else ",", location)
-        self._lines = _LineNumbers()
+        self._lines = LineNumbers()
         self._block_size = block_size
         self.malformed: list[Malformed] = []
 
@@ -157,7 +159,7 @@ def _shut_down(source, stop: threading.Event, parser: threading.Thread, parsed: 
         parser.join(0.01)
 
 
-class _LineNumbers:
+class LineNumbers:
     """Physical start lines from pyarrow's logical row numbers (the header is row 1).
 
     Valid rows fill the row numbers that invalid rows do not take; a record starts one line

@@ -6,11 +6,16 @@ is never picked up. Its run key names the file and its version, so a restarted s
 it twice. If no file has started a run for the day by the deadline (the scheduled time plus the
 timeout), the day times out once: a warning with `soft_fail`, an error otherwise.
 
+IMDb's datasets are watched as one folder: it is ready when all five files are, and its
+version is made of theirs, so a new version of any file is a new version of the day.
+
 The state lives in the sensor's JSON cursor.
 """
 
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from imdb_pipeline.lib.locations import FileVersion
@@ -36,6 +41,26 @@ class PokeResult:
 
 def run_key(uri: str, version: FileVersion) -> str:
     return f"{uri}@{version.tag}:{version.size}"
+
+
+def complete_folders(
+    files: dict[str, FileVersion], names: Iterable[str]
+) -> dict[str, FileVersion]:
+    """The folders (URI without the trailing file name) among `files` that hold every one of
+    `names`, each with one version: the total size, and a tag hashed from the files' versions."""
+    wanted = set(names)
+    folders: dict[str, dict[str, FileVersion]] = {}
+    for uri, version in files.items():
+        folder, _, name = uri.rpartition("/")
+        if name in wanted:
+            folders.setdefault(folder, {})[name] = version
+    complete = {}
+    for folder, found in folders.items():
+        if set(found) == wanted:
+            tag = "|".join(f"{name}:{found[name].tag}:{found[name].size}" for name in sorted(found))
+            complete[folder] = FileVersion(size=sum(v.size for v in found.values()),
+                                           tag=hashlib.sha256(tag.encode()).hexdigest()[:32])  # fmt: skip
+    return complete
 
 
 def poke(

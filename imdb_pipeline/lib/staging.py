@@ -117,8 +117,8 @@ class StagedSource:
             "source_line": pa.array([row.line for row in rows], pa.int64()),
             "movie_id": shown(pa.array([row.fields[at] if len(row.fields) > at else None
                                          for row in rows], pa.string())),
-            "reason": pa.array([f"expected {width} fields, found {row.found}" for row in rows],
-                               pa.string()),
+            "reason": pa.array([row.reason or f"expected {width} fields, found {row.found}"
+                                for row in rows], pa.string()),
             "record": pa.array([_record(row.fields) for row in rows], pa.string()),
         }, schema=REJECT_SCHEMA)  # fmt: skip
 
