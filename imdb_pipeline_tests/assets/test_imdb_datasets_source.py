@@ -20,6 +20,7 @@ from imdb_pipeline.lib.imdb_datasets import (
 from imdb_pipeline_tests import imdb_datasets_fixture as fixture
 from imdb_pipeline_tests.conftest import query
 from imdb_pipeline_tests.warehouse_state import (
+    DAY,
     failure_messages,
     materialize_all,
     table_fingerprints,
@@ -160,3 +161,28 @@ def test_a_broken_file_fails_clearly_naming_it_and_the_warehouse_is_unchanged(
     for phrase in phrases:
         assert phrase in message
     assert table_fingerprints(warehouse_url) == before
+
+
+def test_a_dataset_prefix_on_s3_is_stored_file_by_file_and_staged(
+    warehouse_url, tmp_path, s3_client, bucket, monkeypatch
+):
+    folder = fixture.write(tmp_path / "imdb")
+    for file in FILES:
+        s3_client.upload_file(str(folder / file.name), bucket, f"imdb/{DAY}/{file.name}")
+    monkeypatch.setenv(ENV_SOURCE_URI, f"s3://{bucket}/imdb/{{date}}/")
+    monkeypatch.setenv("IMDB_RAW_STORE_URI", f"s3://{bucket}/raw")
+
+    result = materialize_all(with_checks=True, selection=dg.AssetSelection.groups("raw", "staging"))
+
+    assert result.success
+    raw_files = metadata_of(result, raw_imdb_movies.key)["raw_files"].value
+    stored = s3_client.list_objects_v2(Bucket=bucket, Prefix="raw/")["Contents"]
+    assert sorted(f"s3://{bucket}/{item['Key']}" for item in stored) == sorted(
+        facts["raw_uri"] for facts in raw_files.values())
+    for file in FILES:
+        assert raw_files[file.name]["raw_uri"].startswith(
+            f"s3://{bucket}/raw/imdb_movies/ingest_date={DAY}/{file.name.removesuffix('.tsv.gz')}/")
+    assert not [e for e in result.get_asset_check_evaluations() if not e.passed and
+                e.severity == dg.AssetCheckSeverity.ERROR]  # fmt: skip
+    assert query(warehouse_url, "SELECT count(*) FROM staging.stg_movies") == [
+        (len(fixture.expected_movies(folder)) - len(fixture.SPECIAL_REJECTS),)]
