@@ -1,6 +1,7 @@
 """Time the pipeline against the classic pandas + to_sql approach on the same file and server.
 
     python bench/run.py --rows 1000000
+    python bench/run.py --layout imdb-datasets --titles 12000000 [--days 2]
 
 Generates a synthetic source of N rows (not timed) and starts a private embedded PostgreSQL
 (not timed). Then, on that file and that server, in two databases:
@@ -14,9 +15,15 @@ second, peak resident memory of the process tree, and the ratio. PostgreSQL's ow
 reported apart (proportional set size, so shared buffers count once). Set IMDB_WAREHOUSE_URL to use another server instead of the embedded one (its
 user must be allowed to create databases). With --s3 the source and the raw store live in a
 local S3 endpoint (moto's server, on 127.0.0.1).
+
+With `--layout imdb-datasets` the source is a synthetic copy of IMDb's five official files at
+`--titles` titles (bench/generate_imdb_datasets.py, not timed), in one folder per day; each day
+runs the same job, and `--days 2` adds a next day with 1% of titles changed and ratings moved.
+There is no baseline for this layout.
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -34,6 +41,7 @@ import psycopg2
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+from generate_imdb_datasets import write_datasets  # noqa: E402
 from generate_source import generate_source  # noqa: E402
 
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url, with_database  # noqa: E402
@@ -169,15 +177,29 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (BASELINE_MEMORY_LIMIT, BASELINE_MEMORY_LIMIT))
 
 
-def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False) -> int:
+def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False,
+        titles: int = 0, days: int = 1) -> int:
+    """Time one day of the CSV layout (`rows`), or `days` days of the datasets (`titles`)."""
     work = Path(tempfile.mkdtemp(prefix="imdb_bench_"))
     s3_server, home = None, work / "home"
+    today = dt.datetime.now(dt.UTC).date()
+    run_days = [(today - dt.timedelta(days=days - n)).isoformat() for n in range(1, days + 1)]
     try:
-        source = work / "imdb_movies.csv"
-        started = time.perf_counter()
-        generate_source(source, rows)
-        print(f"generated {rows:,} rows ({source.stat().st_size / 1e6:.1f} MB) "
-              f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+        if titles:
+            source_uri = str(work / "imdb" / "{date}")
+            for number, day in enumerate(run_days, 1):
+                started = time.perf_counter()
+                counts = write_datasets(work / "imdb" / day, titles, day=number)
+                print(f"generated day {number}: {titles:,} titles, {sum(counts.values()):,} rows "
+                      f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+            source = None
+        else:
+            source = work / "imdb_movies.csv"
+            source_uri = str(source)
+            started = time.perf_counter()
+            generate_source(source, rows)
+            print(f"generated {rows:,} rows ({source.stat().st_size / 1e6:.1f} MB) "
+                  f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
 
         server_url, data_dir = os.environ.get("IMDB_WAREHOUSE_URL"), None
         if not server_url:
@@ -187,7 +209,7 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False) ->
         dagster_home.mkdir()
         shutil.copy(BENCH.parent / "dagster.yaml", dagster_home / "dagster.yaml")
         instance = urlsplit(_create_database(server_url, "bench_dagster"))
-        environment = {**os.environ, "IMDB_SOURCE_URI": str(source), "DAGSTER_HOME": str(dagster_home),
+        environment = {**os.environ, "IMDB_SOURCE_URI": source_uri, "DAGSTER_HOME": str(dagster_home),
                        "IMDB_PIPELINE_HOME": str(home),
                        "IMDB_WAREHOUSE_URL": _create_database(server_url, "bench_pipeline"),
                        "DAGSTER_PG_HOST": instance.hostname, "DAGSTER_PG_PORT": str(instance.port),
@@ -196,26 +218,29 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False) ->
                        "DAGSTER_PG_DB": instance.path.lstrip("/")}  # fmt: skip
         s3_server = _serve_s3(source, environment) if s3 else None
 
-        day = time.strftime("%Y-%m-%d", time.gmtime())
-        command = ["dagster", "job", "execute", "-m", "imdb_pipeline.definitions",
-                   "-j", "imdb_movies_etl", "--tags", json.dumps({"dagster/partition": day})]  # fmt: skip
-        pipeline = _measure(command, environment, work / "pipeline.log", data_dir)
-        if pipeline.returncode != 0:
-            print(pipeline.output[-5000:], file=sys.stderr)
-            print(f"the pipeline failed (exit {pipeline.returncode})", file=sys.stderr)
-            return 1
-        steps, tables = _steps_and_tables(environment)
-        print(f"\n{'step':44s} {'seconds':>8s}")
-        for step, seconds in steps:
-            print(f"{step:44s} {seconds:8.2f}")
-        print(f"\n{'table (built inside its step)':44s} {'seconds':>8s} {'rows':>12s}")
-        for table, seconds, table_rows in tables:
-            print(f"{table:44s} {seconds:8.2f} {table_rows or 0:12,}")
+        measured = []
+        for day in run_days if titles else [today.isoformat()]:
+            pipeline = _run_day(day, environment, work, data_dir)
+            if pipeline is None:
+                return 1
+            measured.append((day, pipeline))
 
         reference = _reference("original", source, server_url, work, data_dir) if baseline else None
         set_based = _reference("floor", source, server_url, work, data_dir) if floor else None
 
         print(f"\nsource, raw store    {'S3 (local endpoint)' if s3 else 'local disk'}")
+        if titles:
+            print(f"layout               {'imdb-datasets':>12s}")
+            print(f"titles               {titles:>12,}")
+            for day, pipeline in measured:
+                print(f"\nday {day}")
+                print(f"total wall seconds   {pipeline.seconds:12.2f}")
+                print(f"titles per second    {titles / pipeline.seconds:12,.0f}")
+                print(f"peak memory (MB)     {pipeline.peak_bytes / 2**20:12.0f}")
+                if data_dir:
+                    print(f"server memory (MB)   {pipeline.server_peak_bytes / 2**20:12.0f}")
+            return 0
+        pipeline = measured[0][1]
         print(f"rows                 {rows:>12,}")
         print(f"{'':21s}{'pipeline':>12s}{'baseline':>15s}")
         _line("total wall seconds", f"{pipeline.seconds:.2f}", reference, lambda m: f"{m.seconds:.2f}")
@@ -240,6 +265,25 @@ def run(rows: int, keep: bool, s3: bool, baseline: bool, floor: bool = False) ->
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_day(day: str, environment: dict, work: Path, data_dir: Path | None) -> Measured | None:
+    """One day of the scheduled job, measured; its step and table times printed."""
+    command = ["dagster", "job", "execute", "-m", "imdb_pipeline.definitions",
+               "-j", "imdb_movies_etl", "--tags", json.dumps({"dagster/partition": day})]  # fmt: skip
+    pipeline = _measure(command, environment, work / f"pipeline_{day}.log", data_dir)
+    if pipeline.returncode != 0:
+        print(pipeline.output[-5000:], file=sys.stderr)
+        print(f"the pipeline failed on {day} (exit {pipeline.returncode})", file=sys.stderr)
+        return None
+    steps, tables = _steps_and_tables(environment)
+    print(f"\n{'step (' + day + ')':44s} {'seconds':>8s}")
+    for step, seconds in steps:
+        print(f"{step:44s} {seconds:8.2f}")
+    print(f"\n{'table (built inside its step)':44s} {'seconds':>8s} {'rows':>12s}")
+    for table, seconds, table_rows in tables:
+        print(f"{table:44s} {seconds:8.2f} {table_rows or 0:12,}")
+    return pipeline
 
 
 def _reference(approach: str, source: Path, server_url: str, work: Path, data_dir: Path | None):
@@ -273,7 +317,16 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true", help="time the pipeline only")
     parser.add_argument("--floor", action="store_true",
                         help="also time the set-based SQL approach (bench/baseline.py floor)")
+    parser.add_argument("--layout", choices=["csv", "imdb-datasets"], default="csv")
+    parser.add_argument("--titles", type=int, default=100_000,
+                        help="imdb-datasets: titles in title.basics (IMDb has about 12M)")
+    parser.add_argument("--days", type=int, choices=[1, 2], default=1,
+                        help="imdb-datasets: also run a next day, 1%% of titles changed")
     arguments = parser.parse_args()
+    if arguments.layout == "imdb-datasets":
+        if arguments.s3:
+            parser.error("--s3 is for the CSV layout")
+        return run(0, arguments.keep, False, False, False, arguments.titles, arguments.days)
     return run(arguments.rows, arguments.keep, arguments.s3, not arguments.no_baseline,
                arguments.floor)  # fmt: skip
 
