@@ -62,7 +62,6 @@ NAMES = {
 # The special titles' outcome: the reason of a reject, or None for a staged movie; titles that
 # are not movies of the day (another type, adult, or unrated) are absent.
 SPECIAL_REJECTS = {
-    "tt0000006": "genre is empty",
     "tt0000007": "director nm9999999 is not in name.basics.tsv.gz",
     "tt0000008": "star nm0000016 is named 'Earth, Wind & Fire', which holds the list separator ','",
     "tt0000009": "director is empty",

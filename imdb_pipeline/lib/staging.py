@@ -25,7 +25,7 @@ from imdb_pipeline.lib.column_rules import (
     check_column,
     shown,
 )
-from imdb_pipeline.lib.contract import COLUMN_NAMES, COLUMNS
+from imdb_pipeline.lib.contract import COLUMN_NAMES, COLUMNS, SourceColumn
 from imdb_pipeline.lib.csv_stream import DEFAULT_BLOCK_SIZE, Block, SourceRecords
 from imdb_pipeline.lib.lists import trim_whitespace
 
@@ -65,6 +65,8 @@ class StagedSource:
         self._records = records
         self._today = today
         self._positions = {name: records.header.index(name) for name in COLUMN_NAMES}
+        # The contract's columns, as the source's layout requires them.
+        self._columns = getattr(records, "columns", COLUMNS)
         self._parts: list[pa.Table] = []
         self._rejects: pa.Table | None = None
         self._read = 0
@@ -78,7 +80,8 @@ class StagedSource:
             checking: deque[Future] = deque()
             for block in self._records:
                 self._read += len(block.lines)
-                checking.append(checkers.submit(_stage_block, block, self._positions, self._today))
+                checking.append(checkers.submit(_stage_block, block, self._positions, self._today,
+                                                 self._columns))
                 if len(checking) == _CHECKERS:
                     yield from self._collect(checking.popleft().result())
             while checking:
@@ -163,11 +166,12 @@ def stage_all(data: bytes, location: str, today: dt.date) -> StagingResult:
     )
 
 
-def _stage_block(block: Block, positions: dict[str, int], today: dt.date):
+def _stage_block(block: Block, positions: dict[str, int], today: dt.date,
+                 columns: tuple[SourceColumn, ...] = COLUMNS):  # fmt: skip
     values = {name: trim_whitespace(block.columns[at]) for name, at in positions.items()}
     typed: dict[str, pa.Array] = {}
     problems: list[Problem] = []
-    for rule in COLUMNS:
+    for rule in columns:
         typed[rule.name] = check_column(rule, values[rule.name], today, problems)
     bad = functools.reduce(pc.or_, (problem.rows for problem in problems))
     rows = [typed[name] for name in COLUMN_NAMES] + [block.lines]
