@@ -28,21 +28,19 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psutil
 import psycopg2
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from generate_imdb_datasets import write_datasets  # noqa: E402
 from generate_source import generate_source  # noqa: E402
+from measure import Measured, measure  # noqa: E402
 
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url, with_database  # noqa: E402
 from imdb_pipeline.resources import embedded_postgres  # noqa: E402
@@ -52,66 +50,10 @@ from imdb_pipeline.resources import embedded_postgres  # noqa: E402
 BASELINE_MEMORY_LIMIT = 16 * 2**30
 
 
-@dataclass
-class Measured:
-    returncode: int
-    seconds: float
-    peak_bytes: int
-    server_peak_bytes: int
-    output: str
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def _server_memory(data_dir: Path | None) -> int:
-    """Memory of the PostgreSQL server on `data_dir` and its backends: the sum of their
-    proportional set sizes (shared buffers counted once, not once per backend as RSS would)."""
-    if data_dir is None:
-        return 0
-    try:
-        postmaster = psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
-        members = [postmaster, *postmaster.children()]
-    except (OSError, ValueError, psutil.NoSuchProcess):
-        return 0
-    total = 0
-    for member in members:
-        try:
-            total += member.memory_full_info().pss
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
-def _measure(command, environment, log: Path, data_dir: Path | None, limit=None) -> Measured:
-    """Run the command, sampling its process tree's memory every 0.2 s and the server's every
-    second (reading a process's memory map costs CPU that the measured run would miss)."""
-    peak, server_peak, samples = 0, 0, 0
-    started = time.perf_counter()
-    with open(log, "wb") as stream:
-        process = psutil.Popen(command, env=environment, stdout=stream, stderr=subprocess.STDOUT,
-                               preexec_fn=limit)  # fmt: skip
-        while process.poll() is None:
-            peak = max(peak, _tree_rss(process))
-            if samples % 5 == 0:
-                server_peak = max(server_peak, _server_memory(data_dir))
-            samples += 1
-            time.sleep(0.2)
-    seconds = time.perf_counter() - started
-    return Measured(process.returncode, seconds, peak, server_peak, log.read_text(errors="replace"))
 
 
 def _create_database(url: str, name: str) -> str:
@@ -271,7 +213,7 @@ def _run_day(day: str, environment: dict, work: Path, data_dir: Path | None) -> 
     """One day of the scheduled job, measured; its step and table times printed."""
     command = ["dagster", "job", "execute", "-m", "imdb_pipeline.definitions",
                "-j", "imdb_movies_etl", "--tags", json.dumps({"dagster/partition": day})]  # fmt: skip
-    pipeline = _measure(command, environment, work / f"pipeline_{day}.log", data_dir)
+    pipeline = measure(command, environment, work / f"pipeline_{day}.log", data_dir)
     if pipeline.returncode != 0:
         print(pipeline.output[-5000:], file=sys.stderr)
         print(f"the pipeline failed on {day} (exit {pipeline.returncode})", file=sys.stderr)
@@ -290,7 +232,7 @@ def _reference(approach: str, source: Path, server_url: str, work: Path, data_di
     """Run one approach of bench/baseline.py on the same file, in a database of its own."""
     url = sqlalchemy_url(_create_database(server_url, f"bench_{approach}"))
     command = [sys.executable, str(BENCH / "baseline.py"), approach, str(source), url]
-    measured = _measure(command, dict(os.environ), work / f"{approach}.log", data_dir, _limit_memory)
+    measured = measure(command, dict(os.environ), work / f"{approach}.log", data_dir, _limit_memory)
     phases = [line for line in measured.output.splitlines() if line.endswith(" s")]
     print(f"\n{approach} phases (bench/baseline.py {approach})", *phases, sep="\n")
     if measured.returncode != 0:

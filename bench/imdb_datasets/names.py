@@ -27,6 +27,8 @@ from imdb_datasets.vocabulary import (
 NAMES_COLUMNS = ("nconst", "primaryName", "birthYear", "deathYear", "primaryProfession",
                  "knownForTitles")
 CJK_SHARE = 0.03
+MIDDLE_INITIAL_SHARE = 0.5
+DOUBLE_SURNAME_SHARE = 0.35
 NOTABLE_SHARE = 0.002
 BIRTH_KNOWN_SHARE = 0.09  # IMDb knows few birth years
 KNOWN_FOR_NULL_SHARE = 0.1
@@ -34,6 +36,7 @@ KNOWN_FOR_COUNTS = [25, 15, 15, 45]  # 1 to 4 titles
 
 _FIRST = text.table(FEMALE_FIRST + MALE_FIRST)
 _LAST = text.table(LAST)
+_INITIALS = text.table([f"{letter}." for letter in "ABCDEFGHIJKLMNOPRSTVW"])
 _CJK_SURNAMES = text.table(CJK_SURNAMES)
 _CJK_GIVEN = text.table(CJK_GIVEN)
 _NOTABLE = text.table(NOTABLE_NAMES)
@@ -46,11 +49,20 @@ def _primary_names(rng: np.random.Generator, female: np.ndarray, band: np.ndarra
     n = len(female)
     first = np.where(female, rng.integers(0, len(FEMALE_FIRST), n),
                      len(FEMALE_FIRST) + rng.integers(0, len(MALE_FIRST), n))  # fmt: skip
-    western = pc.binary_join_element_wise(
-        text.lookup(_FIRST, first), text.lookup(_LAST, rng.integers(0, len(LAST), n)), " "
-    )
+    # Middle initials, double surnames and two-character given names make most of 15M names
+    # distinct, as IMDb's are: the name dimensions are keyed by name, so their sizes follow.
+    last = text.lookup(_LAST, rng.integers(0, len(LAST), n))
+    double = pc.binary_join_element_wise(last, text.lookup(_LAST, rng.integers(0, len(LAST), n)),
+                                         "-")  # fmt: skip
+    last = pc.if_else(pa.array(rng.random(n) < DOUBLE_SURNAME_SHARE), double, last)
+    given = text.lookup(_FIRST, first)
+    initial = pc.binary_join_element_wise(
+        given, text.lookup(_INITIALS, rng.integers(0, len(_INITIALS), n)), " ")
+    given = pc.if_else(pa.array(rng.random(n) < MIDDLE_INITIAL_SHARE), initial, given)
+    western = pc.binary_join_element_wise(given, last, " ")
     cjk = pc.binary_join_element_wise(
         text.lookup(_CJK_SURNAMES, rng.integers(0, len(CJK_SURNAMES), n)),
+        text.lookup(_CJK_GIVEN, rng.integers(0, len(CJK_GIVEN), n)),
         text.lookup(_CJK_GIVEN, rng.integers(0, len(CJK_GIVEN), n)), "",
     )
     notable = text.lookup(_NOTABLE, rng.integers(0, len(NOTABLE_NAMES), n))
