@@ -10,13 +10,18 @@ normalises and rejects both layouts.
 """
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from imdb_pipeline.lib.contract import COLUMN_NAMES, COLUMNS, LIST_JOINER, LIST_SEPARATOR
+from imdb_pipeline.lib.contract import (
+    COLUMN_NAMES,
+    COLUMNS,
+    LIST_JOINER,
+    LIST_SEPARATOR,
+)
 from imdb_pipeline.lib.csv_stream import Block, Malformed
 from imdb_pipeline.lib.imdb_datasets import (
     NAME_BASICS,
@@ -27,6 +32,7 @@ from imdb_pipeline.lib.imdb_datasets import (
     DatasetFile,
     read,
 )
+from imdb_pipeline.lib.source_file import SourceFileError
 
 DEFAULT_TITLE_TYPES = ("movie",)
 STAR_CATEGORIES = ("actor", "actress", "self")
@@ -100,7 +106,7 @@ class DatasetRecords:
         movies = movies.join(
             names.rename_columns(["director_id", "director"]), "director_id",
             join_type="left outer",
-        ).join(_stars(principals, names), "tconst", join_type="left outer")
+        ).join(self._stars(principals, names), "tconst", join_type="left outer")
         # One chunk per column: element-wise kernels can mis-align chunked arrays whose chunks
         # differ (pyarrow 26 returned a shorter result).
         movies = movies.sort_by("line").combine_chunks()
@@ -118,6 +124,13 @@ class DatasetRecords:
             fields = [row[name] for name in COLUMN_NAMES]
             self.malformed.append(Malformed(row["line"], len(fields), fields, why))
         return records.filter(pc.invert(bad))
+
+    def _stars(self, principals: pa.Table, names: pa.Table) -> pa.Table:
+        try:
+            return _stars(principals, names)
+        except pa.ArrowInvalid as error:  # an `ordering` that is not a number
+            location = self._locations[TITLE_PRINCIPALS.name]
+            raise SourceFileError(f"{location}: ordering must be an integer ({error})") from None
 
     def _titles(self) -> pa.Table:
         """title.basics' titles of the chosen types: line, and the columns that are kept."""
@@ -164,7 +177,7 @@ def _array(column: pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks()
 
 
-def _among(column: str, values) -> callable:
+def _among(column: str, values) -> Callable[[pa.RecordBatch], pa.Array]:
     value_set = values if isinstance(values, pa.Array) else _array(values)
     return lambda batch: pc.is_in(batch[column], value_set=value_set)
 

@@ -4,6 +4,7 @@ raw step naming it, and the warehouse keeps its tables."""
 
 import gzip
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -191,3 +192,25 @@ def test_a_dataset_prefix_on_s3_is_stored_file_by_file_and_staged(
                 e.severity == dg.AssetCheckSeverity.ERROR]  # fmt: skip
     assert query(warehouse_url, "SELECT count(*) FROM staging.stg_movies") == [
         (len(fixture.expected_movies(folder)) - len(fixture.SPECIAL_REJECTS),)]
+
+
+def test_the_raw_checks_run_per_file_and_name_the_one_that_changed(warehouse_url, datasets):
+    instance = dg.DagsterInstance.ephemeral()
+    first = materialize_all(instance=instance, selection=dg.AssetSelection.groups("raw"))
+    stored = metadata_of(first, raw_imdb_movies.key)["raw_files"].value
+    changed = Path(stored[TITLE_CREW.name]["raw_uri"])
+    changed.chmod(0o644)
+    changed.write_bytes(gzip.compress(b"tconst\tdirectors\twriters\ntt0000001\tnm0000001\t\\N\n"))
+
+    checks = materialize_all(day=None, instance=instance, with_checks=True, raise_on_error=False,
+                             selection=dg.AssetSelection.checks_for_assets(raw_imdb_movies))  # fmt: skip
+
+    [rows] = [e for e in checks.get_asset_check_evaluations()
+              if e.check_name == "row_count_within_bounds"]  # fmt: skip
+    assert not rows.passed
+    assert rows.metadata["reason"].value.startswith(
+        f"{TITLE_CREW.name}: the stored snapshot is not the file the raw step profiled")
+    assert set(rows.metadata["files"].value) == {file.name for file in FILES}
+    header = [e for e in checks.get_asset_check_evaluations()
+              if e.check_name == "header_matches_contract"]  # fmt: skip
+    assert [e.passed for e in header] == [True]

@@ -10,6 +10,7 @@ from imdb_pipeline.lib.dataset_records import DatasetRecords
 from imdb_pipeline.lib.imdb_datasets import (
     FILES,
     TITLE_BASICS,
+    TITLE_PRINCIPALS,
     TITLE_RATINGS,
     profile,
     read,
@@ -29,7 +30,7 @@ def basics(path, *rows: str, compress: bool = True):
 
 
 def movie(tconst: str, title: str = "A Title", kind: str = "movie") -> str:
-    return "\t".join([tconst, kind, title, title, "0", "2001", N, "90", "Drama"])
+    return f"{tconst}\t{kind}\t{title}\t{title}\t0\t2001\t{N}\t90\tDrama"
 
 
 def read_all(path, columns, **options):
@@ -155,3 +156,14 @@ def test_a_malformed_line_of_a_movie_is_a_reject_and_of_another_title_is_only_co
         (len(rows) + 2, "expected 9 tab-separated fields, found 3")]
     assert counts["malformed_lines"][TITLE_BASICS.name] == 2
     assert counts["malformed_lines"][TITLE_RATINGS.name] == 0
+
+
+def test_a_principal_whose_ordering_is_not_a_number_fails_naming_the_file(tmp_path):
+    folder = fixture.write(tmp_path, fixture.titles(generated=0))
+    path = folder / TITLE_PRINCIPALS.name
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    lines[1] = lines[1].replace("\t1\t", "\tfirst\t", 1)
+    fixture.write_file(path, [line.split("\t") for line in lines])
+
+    with pytest.raises(SourceFileError, match="^title.principals.tsv.gz: ordering must be an "):
+        staged(folder)
