@@ -28,7 +28,9 @@ setup(
     ],
     extras_require={
         "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "moto[server]==5.2.5",
-                 "aiosmtpd==1.4.6"],
+                 "aiosmtpd==1.4.6",
+                 # Drives Debian's chromium (never `playwright install`) for what people look at.
+                 "playwright==1.65.3"],
         "dev": ["ruff", "pyinstrument"],
     },
     entry_points={"console_scripts": ["imdb-pipeline=imdb_pipeline.cli:main"]},
