@@ -56,6 +56,11 @@ class FileStore(ABC):
         (content-addressed names); True if written."""
 
     @abstractmethod
+    def write(self, uri: str, data: bytes, content_type: str) -> None:
+        """Store `data` at `uri`, replacing what is there (readers see the old or the new
+        file, never a part): for small generated files such as report pages."""
+
+    @abstractmethod
     def version(self, uri: str) -> FileVersion: ...
 
     @abstractmethod
@@ -104,6 +109,22 @@ class LocalFileStore(FileStore):
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
         return True
+
+    def write(self, uri: str, data: bytes, content_type: str) -> None:
+        target = parse_location(uri)
+        temporary = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+        except OSError as error:
+            raise StorageError(f"{uri}: cannot be written ({error.strerror or error})") from None
+        finally:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
 
     def version(self, uri: str) -> FileVersion:
         try:
@@ -167,6 +188,13 @@ class S3FileStore(FileStore):
                 str(source), location.bucket, location.key, Config=self._transfer
             )
         return True
+
+    def write(self, uri: str, data: bytes, content_type: str) -> None:
+        location = _s3(uri)
+        with self._errors(uri):  # one PUT: S3 never shows a partly written object
+            self._client.put_object(
+                Bucket=location.bucket, Key=location.key, Body=data, ContentType=content_type
+            )
 
     def version(self, uri: str) -> FileVersion:
         location = _s3(uri)

@@ -246,3 +246,22 @@ def test_local_store_writes_once_read_only_and_reports_missing_files(tmp_path):
         store.open_read(str(tmp_path / "absent.csv"))
     with pytest.raises(StorageError, match="is a folder, not a file"):
         store.local_path(str(tmp_path))
+
+
+def test_a_generated_page_replaces_the_previous_one_locally_and_in_s3(s3_client, bucket, tmp_path):
+    local = str(tmp_path / "pages" / "day.html")
+    store = FileStoreResource().for_uri(local)
+    store.write(local, b"<p>old</p>", "text/html")
+    store.write(local, b"<p>new</p>", "text/html")
+    assert Path(local).read_bytes() == b"<p>new</p>"
+    assert [p.name for p in Path(local).parent.iterdir()] == ["day.html"]  # no temporary left
+
+    uri = f"s3://{bucket}/pages/day.html"
+    s3 = FileStoreResource().for_uri(uri)
+    s3.write(uri, b"<p>old</p>", "text/html; charset=utf-8")
+    s3.write(uri, b"<p>new</p>", "text/html; charset=utf-8")
+    stored = s3_client.get_object(Bucket=bucket, Key="pages/day.html")
+    assert stored["Body"].read() == b"<p>new</p>"
+    assert stored["ContentType"] == "text/html; charset=utf-8"
+    with pytest.raises(StorageError, match="bucket 'absent-bucket' does not exist"):
+        s3.write("s3://absent-bucket/day.html", b"x", "text/html")
