@@ -25,6 +25,9 @@ setup(
         "great-expectations==1.24.1",
         # Run monitoring's health check of run workers (run_launcher.py).
         "psutil==7.2.2",
+        # The analytics dashboard: interactive charts in one offline page, PNG previews.
+        "plotly==6.5.2",
+        "matplotlib==3.10.8",
     ],
     extras_require={
         "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "moto[server]==5.2.5",
