@@ -28,6 +28,7 @@ from imdb_pipeline.assets.warehouse_table import (
     written,
 )
 from imdb_pipeline.lib import aggregates
+from imdb_pipeline.lib.dashboard import previews
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
     AGG_GENRE_TRENDS,
@@ -39,6 +40,7 @@ from imdb_pipeline.lib.warehouse_tables import (
     DIM_MOVIES,
     FACT_MOVIE_PERFORMANCE,
     STG_MOVIES,
+    Table,
 )
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -61,6 +63,18 @@ BUILD_GROUPS = [
 ]
 
 
+# The metadata entry holding a small chart of the table's data (a PNG, in markdown).
+CHART_METADATA = "chart"
+
+
+def chart(cursor: PgCursor, table: Table) -> dict:
+    """A chart of the table's shape for its asset page, from a few hundred rows at most."""
+    cursor.execute(previews.preview_select(table))
+    png = previews.preview_png(table, cursor.fetchall())
+    markdown = previews.markdown_image(png, previews.TITLES[table.name])
+    return {CHART_METADATA: dg.MetadataValue.md(markdown)}
+
+
 class AnalyticsConfig(dg.Config):
     top_movies_size: int = aggregates.DEFAULT_TOP_SIZE
     """How many movies agg_top_movies keeps."""
@@ -80,7 +94,7 @@ class AnalyticsConfig(dg.Config):
                    "and year-over-year growth.", deps=FACT_AND_MOVIES),
         table_spec(AGG_TOP_MOVIES, "The top movies by weighted rating among those with enough "
                    "votes, ranked 1..N.", deps=FACT_AND_MOVIES),
-    ],  # fmt: skip
+    ],
     can_subset=True,
     retry_policy=TRANSIENT_FAILURES,
 )
@@ -131,7 +145,7 @@ def build_analytics(
     with warehouse.connect() as connection, connection.cursor() as cursor:
         results = [
             (table.key, written(cursor, table.table, table.rows, **builds[table.key][2],
-                                build_seconds=table.seconds))
+                                build_seconds=table.seconds, **chart(cursor, table.table)))
             for table in built
         ]  # fmt: skip
     for key, metadata in results:

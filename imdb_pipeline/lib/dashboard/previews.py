@@ -49,7 +49,7 @@ TITLES = {
     AGG_YEARLY_REVENUE.name: "Box office per release year (US$ M; no bar: unknown)",
     AGG_GENRE_TRENDS.name: "Movies per genre, all years",
     AGG_TOP_MOVIES.name: "Top movies by weighted rating",
-    AGG_DIRECTOR_STATS.name: "Directors with the most votes",
+    AGG_DIRECTOR_STATS.name: "Directors with the most votes (millions)",
 }
 
 
@@ -60,8 +60,9 @@ def preview_png(table: Table, rows: Sequence[tuple]) -> bytes:
         return yearly_bars_png([int(year) for year, _ in rows], [value for _, value in rows], title)
     # Weighted ratings differ in the decimals: bars from 0 would all look alike.
     tight = table == AGG_TOP_MOVIES
-    return ranking_png([str(label) for label, _ in rows], [value for _, value in rows], title,
-                       tight=tight)
+    scale = 1e6 if table == AGG_DIRECTOR_STATS else 1
+    amounts = [None if value is None else float(value) / scale for _, value in rows]
+    return ranking_png([str(label) for label, _ in rows], amounts, title, tight=tight)
 
 
 def _number(value) -> float:
