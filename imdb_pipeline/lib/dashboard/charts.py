@@ -167,7 +167,8 @@ def top_movies_figure(top: pd.DataFrame, size: int = 20) -> go.Figure:
         marker={"size": 12, "color": BLUE}, customdata=votes,
         hovertemplate="%{y}<br>weighted rating %{x:.3f}<br>%{customdata} votes<extra></extra>",
     )  # fmt: skip
-    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels,
+                        ticksuffix="  ")  # fmt: skip
     figure.update_xaxes(title_text="rating out of 10")
     return _style(figure, max(300, 26 * len(labels) + 110))
 
@@ -202,7 +203,7 @@ def director_leaderboard_figure(directors: pd.DataFrame, size: int = 15) -> go.F
             hovertemplate="<b>%{y}</b><br>%{x:.2f} M votes<br>%{customdata}<extra></extra>",
         )
     )  # fmt: skip
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", ticksuffix="  ")
     figure.update_xaxes(title_text="votes (millions), over all their movies")
     return _style(figure, max(320, 28 * len(frame) + 110))
 
