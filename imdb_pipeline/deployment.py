@@ -14,22 +14,23 @@ from imdb_pipeline.constants import (
     DATE_PLACEHOLDER,
     DEFAULT_EMBEDDED_PG_PORT,
     DEFAULT_PARTITIONS_START_DATE,
+    DEFAULT_PIPELINE_HOME,
     DEFAULT_POKE_INTERVAL_SECONDS,
+    DEFAULT_S3_MAX_ATTEMPTS,
     DEFAULT_SCHEDULE_TIMEZONE,
     DEFAULT_SENSOR_TIMEOUT_SECONDS,
-    DEFAULT_PIPELINE_HOME,
-    DEFAULT_S3_MAX_ATTEMPTS,
     EMBEDDED_DATABASE,
+    ENV_DASHBOARD_STORE_URI,
     ENV_EMBEDDED_PG_PORT,
     ENV_PARTITIONS_START_DATE,
     ENV_PIPELINE_HOME,
     ENV_RAW_STORE_URI,
+    ENV_S3_ENDPOINT_URL,
+    ENV_S3_MAX_ATTEMPTS,
     ENV_SCHEDULE_TIMEZONE,
     ENV_SENSOR_POKE_INTERVAL,
     ENV_SENSOR_SOFT_FAIL,
     ENV_SENSOR_TIMEOUT,
-    ENV_S3_ENDPOINT_URL,
-    ENV_S3_MAX_ATTEMPTS,
     ENV_SOURCE_LAYOUT,
     ENV_SOURCE_URI,
     ENV_WAREHOUSE_URL,
@@ -131,6 +132,11 @@ class S3Settings:
 def raw_store_uri(environ: Mapping[str, str] = os.environ) -> str:
     """Folder or `s3://bucket/prefix` of the raw store; default under the pipeline home."""
     return environ.get(ENV_RAW_STORE_URI) or str(pipeline_home(environ) / "raw")
+
+
+def dashboard_store_uri(environ: Mapping[str, str] = os.environ) -> str:
+    """Folder or `s3://bucket/prefix` of the dashboards' pages; default under the pipeline home."""
+    return environ.get(ENV_DASHBOARD_STORE_URI) or str(pipeline_home(environ) / "dashboards")
 
 
 def s3_settings(environ: Mapping[str, str] = os.environ) -> S3Settings:

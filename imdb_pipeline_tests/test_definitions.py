@@ -18,6 +18,8 @@ EXPECTED_ASSETS = {
     "analytics/agg_director_stats", "analytics/agg_genre_trends",
     "analytics/agg_yearly_revenue", "analytics/agg_top_movies",
 }  # fmt: skip
+# Assets that are not warehouse tables: pages built from them.
+REPORTS = {"analytics/analytics_dashboard"}
 
 
 def test_definitions_validate():
@@ -26,7 +28,7 @@ def test_definitions_validate():
 
 def test_the_graph_holds_every_warehouse_table():
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == EXPECTED_ASSETS
+    assert keys == EXPECTED_ASSETS | REPORTS
 
 
 def test_every_asset_has_its_layer_as_group_and_prefix_a_description_and_an_owner():
