@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from imdb_pipeline.deployment import (
@@ -25,8 +26,8 @@ from imdb_pipeline.deployment import (
     warehouse_url,
 )
 from imdb_pipeline.lib.postgres_url import redact
-from imdb_pipeline.resources.notifications import DEFAULT_UI_BASE_URL, ENV_UI_BASE_URL
 from imdb_pipeline.resources import embedded_postgres
+from imdb_pipeline.resources.notifications import DEFAULT_UI_BASE_URL, ENV_UI_BASE_URL
 
 CODE_LOCATION = "imdb_pipeline.definitions"
 ETL_JOB = "imdb_movies_etl"
@@ -67,9 +68,28 @@ def materialize(select: str, partition: str) -> int:
         "\nThe warehouse is loaded. Connect with:\n"
         f"  psql {redact(url)}\n"
         "Open the Dagster UI (asset graph, runs, metadata) with:\n"
-        f"  imdb-pipeline ui          # then browse {ui_url()}\n"
+        f"  imdb-pipeline ui          # then browse {ui_url()}"
     )
+    page = _dashboard_page(environment, started)
+    if page:
+        print(f"Open the analytics dashboard (one HTML page, works offline):\n  {page}")
+    print()
     return 0
+
+
+def _dashboard_page(environment: dict[str, str], started: float) -> str | None:
+    """Where the run stored the dashboard, from its materialization; None if it did not."""
+    import dagster as dg
+
+    from imdb_pipeline.assets.dashboard import DASHBOARD_KEY, PAGE_METADATA
+
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        records = instance.fetch_materializations(DASHBOARD_KEY, limit=1).records
+    # A second of slack: see _what_the_run_changed.
+    if not records or records[0].timestamp < started - 1:
+        return None
+    location = str(records[0].asset_materialization.metadata[PAGE_METADATA].value)
+    return location if "://" in location else Path(location).as_uri()
 
 
 def _what_the_run_changed(environment: dict[str, str], started: float, partition: str) -> str:
@@ -90,7 +110,7 @@ def _what_the_run_changed(environment: dict[str, str], started: float, partition
 def validate() -> int:
     warehouse_url()
     command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse"]
-    return subprocess.run(command, env=_dagster_environment()).returncode
+    return subprocess.run(command, env=_dagster_environment(), check=False).returncode
 
 
 def ui_url(port: int | None = None) -> str:
@@ -129,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("materialize", help="materialize assets (default: all)")
     run.add_argument("--select", default=EVERYTHING,
                      help=f"Dagster asset selection (default: '*', the job {ETL_JOB})")  # fmt: skip
-    run.add_argument("--partition", default=dt.datetime.now(dt.timezone.utc).date().isoformat(),
+    run.add_argument("--partition", default=dt.datetime.now(dt.UTC).date().isoformat(),
                      help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
     commands.add_parser("validate", help="re-run every data-quality check; load nothing")
     dev = commands.add_parser("ui", help="start the Dagster UI on this instance")

@@ -10,7 +10,6 @@ import dagster as dg
 from imdb_pipeline.resources import embedded_postgres
 from imdb_pipeline_tests.conftest import embedded_server_home, free_port, query
 
-
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
 
 
@@ -26,7 +25,7 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
 
         completed = subprocess.run(
             ["imdb-pipeline", "materialize"], env=environment, capture_output=True, text=True,
-            timeout=240,
+            timeout=240, check=False,
         )  # fmt: skip
 
         assert completed.returncode == 0, completed.stderr[-3000:]
@@ -35,6 +34,12 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         assert "imdb-pipeline ui" in completed.stdout
         assert query(url, "SELECT count(*) FROM analytics.agg_top_movies") == [(51,)]
         assert "then browse http://127.0.0.1:3000" in completed.stdout
+        # ... and where the day's dashboard page is.
+        page = home / "dashboards" / "analytics_dashboard" / f"{TODAY}.html"
+        assert f"analytics dashboard (one HTML page, works offline):\n  {page.as_uri()}" in (
+            completed.stdout
+        )
+        assert page.read_text().startswith("<!DOCTYPE html>")
         # The run is the scheduled job's, recorded in a persistent Dagster instance under the
         # pipeline home: the UI lists it under imdb_movies_etl.
         with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
@@ -43,7 +48,7 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         # A steward re-runs the checks on what was loaded, without loading anything.
         validated = subprocess.run(
             ["imdb-pipeline", "validate"], env=environment, capture_output=True, text=True,
-            timeout=240,
+            timeout=240, check=False,
         )  # fmt: skip
         assert validated.returncode == 0, validated.stderr[-3000:]
         assert "RUN_SUCCESS" in validated.stdout + validated.stderr
