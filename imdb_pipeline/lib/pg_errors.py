@@ -18,6 +18,17 @@ DATA_ERRORS = (psycopg2.DataError, psycopg2.IntegrityError, errors.ProgramLimitE
 _COPY_CONTEXT = re.compile(r"COPY [^,]+, line (\d+)(?:, column ([^:\s]+))?")
 
 
+# A login the server refused: retrying with the same user and password cannot succeed. libpq
+# reports it before any SQLSTATE reaches psycopg2, so it is told by its message.
+_REFUSED_LOGIN = re.compile(r"password authentication failed|no pg_hba\.conf entry|"
+                            r"role \"[^\"]*\" does not exist|password is required|"
+                            r"authentication failed for user")  # fmt: skip
+
+
+def is_refused_login(error: BaseException) -> bool:
+    return isinstance(error, psycopg2.OperationalError) and bool(_REFUSED_LOGIN.search(str(error)))
+
+
 def is_data_error(error: BaseException) -> bool:
     return isinstance(error, DATA_ERRORS)
 
