@@ -22,8 +22,11 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def server_certificate(folder: Path, host: str = "localhost") -> ServerCertificate:
-    """A new CA, and a certificate it signs for `host` and 127.0.0.1, written as PEM files."""
+def server_certificate(
+    folder: Path, host: str = "localhost", with_ip: bool = True
+) -> ServerCertificate:
+    """A new CA, and a certificate it signs for `host` (and 127.0.0.1 unless `with_ip` is
+    False), written as PEM files."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
@@ -43,8 +46,9 @@ def server_certificate(folder: Path, host: str = "localhost") -> ServerCertifica
         x509.CertificateBuilder().subject_name(_name(host)).issuer_name(ca.subject)
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(host)] + ([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                                    if with_ip else [])), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
                        critical=False)

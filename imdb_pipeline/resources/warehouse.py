@@ -54,8 +54,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
         A server older than the pipeline supports fails the step here, on first use, with its
         version and the minimum, and without retries: it would fail the same way again.
-        A URL that cannot be parsed, and a login the server refuses, fail the same way: they
-        would fail again on every retry. Their messages never hold the password.
+        A URL that cannot be parsed, a login the server refuses and a certificate that does not
+        verify fail the same way: they would fail again on every retry. Their messages never hold the password.
         """
         try:
             url = warehouse_url()
@@ -66,10 +66,11 @@ class WarehouseResource(dg.ConfigurableResource):
         except server_version.UnsupportedServer as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
         except psycopg2.OperationalError as error:
-            if not pg_errors.is_refused_login(error):
+            if not pg_errors.is_refused_connection(error):
                 raise
-            raise dg.Failure(description=f"The warehouse refused the login: {str(error).strip()}"
-                             f". Check the user and password of {ENV_WAREHOUSE_URL}.",
+            raise dg.Failure(description=f"Could not connect to the warehouse: "
+                             f"{str(error).strip()}. Check the user, password and TLS settings "
+                             f"(sslmode, sslrootcert) of {ENV_WAREHOUSE_URL}.",
                              allow_retries=False) from None  # fmt: skip
         return url
 
