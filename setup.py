@@ -33,7 +33,9 @@ setup(
         "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "moto[server]==5.2.5",
                  "aiosmtpd==1.4.6",
                  # Drives Debian's chromium (never `playwright install`) for what people look at.
-                 "playwright==1.65.3"],
+                 "playwright==1.65.3",
+                 # Throw-away certificate authorities for the TLS tests.
+                 "cryptography==48.0.0"],
         "dev": ["ruff", "pyinstrument"],
     },
     entry_points={"console_scripts": ["imdb-pipeline=imdb_pipeline.cli:main"]},

@@ -11,7 +11,7 @@ from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
-from imdb_pipeline.lib import pg_errors, pg_tables, table_owners
+from imdb_pipeline.lib import column_lineage, pg_errors, pg_tables, table_owners
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -25,15 +25,34 @@ def table_key(table: Table) -> dg.AssetKey:
 
 
 def column_schema(table: Table) -> dg.TableSchema:
+    """The declared columns: name, type, NOT NULL and description."""
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
                 name=column.name,
                 type=column.pg_type,
+                description=column.description or None,
                 constraints=dg.TableColumnConstraints(nullable=column.nullable),
             )
             for column in table.columns
         ]
+    )
+
+
+def table_column_lineage(table: Table) -> dg.TableColumnLineage | None:
+    """The upstream asset columns each column is computed from (`lib.column_lineage`); None for
+    a table without declared lineage."""
+    declared = column_lineage.lineage(table)
+    if declared is None:
+        return None
+    return dg.TableColumnLineage(
+        deps_by_column={
+            column: [
+                dg.TableColumnDep(asset_key=table_key(upstream), column_name=upstream_column)
+                for upstream, upstream_column in sources
+            ]
+            for column, sources in declared.items()
+        }
     )
 
 
@@ -68,18 +87,22 @@ def written(
     **extra,
 ) -> dict:
     """Metadata of a table write: rows written (a day's, or the whole table's), the declared
-    columns (which Dagster's schema-change check compares run to run) and a preview."""
+    columns (which Dagster's schema-change check compares run to run), where each column comes
+    from when that is declared (`dagster/column_lineage`, read from materializations), and a
+    preview."""
     where = f" WHERE {quote(table.partition_column)} = {day_sql(day)}" if day else ""
     cursor.execute(f"SELECT * FROM {table.qualified}{where} LIMIT {PREVIEW_ROWS}")
     names = [column.name for column in cursor.description]
     preview = dg.MetadataValue.table(
         records=[dg.TableRecord({n: plain(v) for n, v in zip(names, row)}) for row in cursor.fetchall()],
-        schema=dg.TableSchema(columns=[dg.TableColumn(c.name, c.pg_type) for c in table.columns]),
+        schema=column_schema(table),
     )
+    lineage = table_column_lineage(table)
     return {
         "dagster/row_count": rows,
         "dagster/table_name": f"{table.schema}.{table.name}",
         "dagster/column_schema": column_schema(table),
+        **({"dagster/column_lineage": lineage} if lineage is not None else {}),
         "preview": preview,
         **extra,
     }

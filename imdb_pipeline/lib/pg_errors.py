@@ -18,6 +18,22 @@ DATA_ERRORS = (psycopg2.DataError, psycopg2.IntegrityError, errors.ProgramLimitE
 _COPY_CONTEXT = re.compile(r"COPY [^,]+, line (\d+)(?:, column ([^:\s]+))?")
 
 
+# A connection refused for its settings: a login the server refused, or a server whose TLS
+# certificate does not verify. Retrying with the same settings cannot succeed. libpq reports
+# these before any SQLSTATE reaches psycopg2, so they are told by their message.
+_REFUSED_CONNECTION = re.compile(
+    r"password authentication failed|no pg_hba\.conf entry|role \"[^\"]*\" does not exist|"
+    r"password is required|authentication failed for user|"
+    r"server certificate for .* does not match host name|certificate verify failed|"
+    r"root certificate file .* does not exist|server does not support SSL"
+)
+
+
+def is_refused_connection(error: BaseException) -> bool:
+    return isinstance(error, psycopg2.OperationalError) and bool(
+        _REFUSED_CONNECTION.search(str(error)))
+
+
 def is_data_error(error: BaseException) -> bool:
     return isinstance(error, DATA_ERRORS)
 

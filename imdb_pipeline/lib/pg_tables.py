@@ -16,6 +16,7 @@ Rows come from a SELECT run by the server (set-based SQL) or from Arrow batches 
 Keys are added after the rows: building an index once over the loaded rows is cheaper than
 maintaining it row by row. A table created and filled in one transaction is written without
 WAL when the server runs with `wal_level = minimal` (the embedded warehouse does).
+Every table is created with its declared comments (`table_comments`), so they move with it.
 """
 
 import datetime as dt
@@ -25,6 +26,7 @@ import pyarrow as pa
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
+from imdb_pipeline.lib import table_comments
 from imdb_pipeline.lib.arrow_copy import copy_batches
 from imdb_pipeline.lib.sql_text import day_sql, quote
 from imdb_pipeline.lib.table_owners import BUILDING, SCRATCH, owned_name
@@ -143,6 +145,7 @@ def replace_partition_from_rows(
     _ensure_partitioned(cursor, table)
     building = owned_name(table.name, BUILDING)
     cursor.execute(create_table_sql(table, building, day, keys=False))
+    table_comments.comment(cursor, table, building, day)
     target = f"{quote(table.schema)}.{quote(building)}"
     columns = [name for name in table.column_names if name != table.partition_column]
     rows = copy_batches(cursor, target, columns, batches, freeze=True)
@@ -171,8 +174,10 @@ def insert_rows_as(cursor: PgCursor, table: Table, select: Callable[[str], str])
     created = not table_exists(cursor, table.schema, table.name)
     if created:
         cursor.execute(create_table_sql(table, keys=False))
+        table_comments.comment(cursor, table)
     else:
         cursor.execute(f"LOCK TABLE {table.qualified} IN SHARE ROW EXCLUSIVE MODE")
+        table_comments.bring_up_to_date(cursor, table)
     names = ", ".join(map(quote, table.column_names))
     cursor.execute(
         f"INSERT INTO {table.qualified} ({names}) "
@@ -240,6 +245,7 @@ def _create_as(
     and the day's CHECK are declared first, so rows are checked as they are inserted, which
     costs less than validating the filled table in another pass."""
     cursor.execute(create_table_sql(table, name, day, keys=False))
+    table_comments.comment(cursor, table, name, day)
     names = ", ".join(map(quote, table.column_names))
     cursor.execute(
         f"INSERT INTO {quote(table.schema)}.{quote(name)} ({names}) "
@@ -253,8 +259,10 @@ def _add_keys(cursor: PgCursor, table: Table, name: str) -> None:
     ANALYZE, so the next steps plan their joins on real row counts."""
     target = f"{quote(table.schema)}.{quote(name)}"
     actions = [
-        f"ADD CONSTRAINT {quote(name + '_pkey')} "
-        f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})"
+        (
+            f"ADD CONSTRAINT {quote(name + '_pkey')} "
+            f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})"
+        )
     ]
     for index, columns in enumerate(table.unique):
         actions.append(
@@ -289,6 +297,7 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
     )
     found = cursor.fetchone()
     if found and found[0] == "p":
+        table_comments.bring_up_to_date(cursor, table)
         return
     legacy = None
     if found:
@@ -301,6 +310,7 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
     cursor.execute(
         f"{create_table_sql(table)} PARTITION BY LIST ({quote(table.partition_column)})"
     )
+    table_comments.comment(cursor, table)
     if legacy:
         source = f"{quote(table.schema)}.{quote(legacy)}"
         cursor.execute(f"SELECT DISTINCT {quote(table.partition_column)} FROM {source}")

@@ -1,8 +1,13 @@
 """One place that turns the PostgreSQL URLs users hand us into what each driver expects."""
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 _ACCEPTED_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg")
+# A `%` that does not start a %XX escape: libpq refuses it, quoting the token (the password
+# included) in its error.
+_BARE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+REDACTED = "***"
 
 
 def libpq_url(url: str) -> str:
@@ -18,7 +23,34 @@ def libpq_url(url: str) -> str:
             f"PostgreSQL URL {redact(url)!r} needs a host and a database: "
             "postgresql://user:password@host:port/database"
         )
+    _require_escapes(url, parts)
     return urlunsplit(("postgresql", *parts[1:]))
+
+
+def _require_escapes(url: str, parts) -> None:
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    components = {"user name": user, "password": password, "host": hostport,
+                  "database": parts.path, "parameters": parts.query}  # fmt: skip
+    for name, text in components.items():
+        if _BARE_PERCENT.search(text):
+            raise ValueError(
+                f"PostgreSQL URL {redact(url)!r}: its {name} holds a '%' that does not start a "
+                "percent-escape (%XX). Write a literal '%' as %25 (and '@' as %40, ':' as %3A)."
+            )
+
+
+def scrubbed(text: str, url: str) -> str:
+    """`text` (an error message, a log line) with the URL's password removed, as written and
+    as decoded: libpq quotes either in its errors."""
+    password = urlsplit(url.strip()).netloc.rpartition("@")[0].partition(":")[2]
+    secrets = {password, unquote(password)} - {""}
+    for query_name, value in parse_qsl(urlsplit(url.strip()).query):
+        if query_name == "password" and value:
+            secrets |= {value}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -29,10 +61,17 @@ def sqlalchemy_url(url: str) -> str:
 def redact(url: str) -> str:
     """The URL with any password replaced by `***`, safe to log."""
     parts = urlsplit(url)
-    if parts.password is None:
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc, query = parts.netloc, parts.query
+    if ":" in userinfo:
+        netloc = f"{userinfo.partition(':')[0]}:{REDACTED}{at}{hostport}"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name == "password" for name, _ in pairs):
+        query = urlencode([(name, REDACTED if name == "password" else value)
+                           for name, value in pairs])  # fmt: skip
+    if (netloc, query) == (parts.netloc, parts.query):
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit((parts.scheme, netloc, *parts[2:]))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def with_database(url: str, database: str) -> str:

@@ -6,8 +6,7 @@ Versions are PostgreSQL's `server_version_num` (psycopg2's `connection.server_ve
 
 import functools
 
-import psycopg2
-
+from imdb_pipeline.lib import pg_connect
 from imdb_pipeline.lib.sql_text import text_sql
 
 MINIMUM = 130000
@@ -40,7 +39,7 @@ def unsupported(version: int) -> str | None:
 @functools.lru_cache(maxsize=32)
 def of(url: str) -> int:
     """The version of the server at `url`, asked once per process."""
-    connection = psycopg2.connect(url)
+    connection = pg_connect.connect(url)
     try:
         return connection.server_version
     finally:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import smtplib
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -29,12 +30,16 @@ ENV_SMTP_TO = "IMDB_SMTP_TO"
 ENV_SMTP_USER = "IMDB_SMTP_USER"
 ENV_SMTP_PASSWORD = "IMDB_SMTP_PASSWORD"
 ENV_SMTP_STARTTLS = "IMDB_SMTP_STARTTLS"
+ENV_SMTP_SSL = "IMDB_SMTP_SSL"
+ENV_SMTP_CA_FILE = "IMDB_SMTP_CA_FILE"
+ENV_SMTP_ALLOW_PLAINTEXT_LOGIN = "IMDB_SMTP_ALLOW_PLAINTEXT_LOGIN"
 ENV_SLACK_WEBHOOK_URL = "IMDB_SLACK_WEBHOOK_URL"
 ENV_PAGERDUTY_ROUTING_KEY = "IMDB_PAGERDUTY_ROUTING_KEY"
 ENV_PAGERDUTY_EVENTS_URL = "IMDB_PAGERDUTY_EVENTS_URL"
 
 DEFAULT_UI_BASE_URL = "http://127.0.0.1:3000"
 DEFAULT_SMTP_PORT = 25
+DEFAULT_SMTPS_PORT = 465
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 TIMEOUT_SECONDS = 10
 
@@ -56,6 +61,22 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     starttls: bool = False
+    # SMTPS: TLS from the first byte (usually port 465), instead of STARTTLS.
+    ssl: bool = False
+    # The CA bundle that signs the server's certificate; None = the system's.
+    ca_file: str | None = None
+    allow_plaintext_login: bool = False
+
+    def __post_init__(self):
+        if self.starttls and self.ssl:
+            raise ValueError(f"{ENV_SMTP_STARTTLS} and {ENV_SMTP_SSL} exclude each other: "
+                             "STARTTLS upgrades a plain session, SMTPS starts with TLS")  # fmt: skip
+        if self.user and not (self.starttls or self.ssl or self.allow_plaintext_login):
+            raise ValueError(
+                f"{ENV_SMTP_USER} is set, but neither {ENV_SMTP_STARTTLS} nor {ENV_SMTP_SSL} is "
+                "true: the password would cross the network in clear. Turn one of them on, or "
+                f"set {ENV_SMTP_ALLOW_PLAINTEXT_LOGIN}=true to accept that (a trusted relay)."
+            )
 
 
 @dataclass(frozen=True)
@@ -93,7 +114,8 @@ def _smtp_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
     host = environ.get(ENV_SMTP_HOST)
     if not host:
         return None
-    raw_port = environ.get(ENV_SMTP_PORT) or str(DEFAULT_SMTP_PORT)
+    smtps = _flag(environ, ENV_SMTP_SSL)
+    raw_port = environ.get(ENV_SMTP_PORT) or str(DEFAULT_SMTPS_PORT if smtps else DEFAULT_SMTP_PORT)
     if not (raw_port.isascii() and raw_port.isdigit()) or not 1 <= int(raw_port) <= 65535:
         raise ValueError(f"{ENV_SMTP_PORT}={raw_port!r} is not a TCP port (1-65535)")
     sender = environ.get(ENV_SMTP_FROM)
@@ -106,14 +128,20 @@ def _smtp_settings(environ: Mapping[str, str]) -> SmtpSettings | None:
         raise ValueError(
             f"{ENV_SMTP_HOST} is set: {ENV_SMTP_FROM} and {ENV_SMTP_TO} are needed too"
         )
-    starttls = (environ.get(ENV_SMTP_STARTTLS) or "false").strip().lower()
-    if starttls not in ("true", "false"):
-        raise ValueError(f"{ENV_SMTP_STARTTLS}={starttls!r} must be true or false")
     return SmtpSettings(
         host=host, port=int(raw_port), sender=sender, recipients=recipients,
         user=environ.get(ENV_SMTP_USER) or None, password=environ.get(ENV_SMTP_PASSWORD) or None,
-        starttls=starttls == "true",
+        starttls=_flag(environ, ENV_SMTP_STARTTLS), ssl=smtps,
+        ca_file=environ.get(ENV_SMTP_CA_FILE) or None,
+        allow_plaintext_login=_flag(environ, ENV_SMTP_ALLOW_PLAINTEXT_LOGIN),
     )  # fmt: skip
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = (environ.get(name) or "false").strip().lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"{name}={value!r} must be true or false")
+    return value == "true"
 
 
 class Notifier:
@@ -173,9 +201,16 @@ class Notifier:
     def _send_email(self, note: Notification) -> None:
         smtp = self.settings.smtp
         message = notes.email_message(note, smtp.sender, smtp.recipients)
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS) as client:
+        # The server's certificate and host name are verified (smtplib's default does not).
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+        if smtp.ssl:
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS,
+                                      context=context)  # fmt: skip
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT_SECONDS)
+        with client:
             if smtp.starttls:
-                client.starttls()
+                client.starttls(context=context)
             if smtp.user:
                 client.login(smtp.user, smtp.password or "")
             client.send_message(message)

@@ -11,8 +11,9 @@ import psycopg2
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
+from imdb_pipeline.constants import ENV_WAREHOUSE_URL
 from imdb_pipeline.deployment import warehouse_url
-from imdb_pipeline.lib import pg_tables, server_version
+from imdb_pipeline.lib import pg_connect, pg_errors, pg_tables, server_version
 
 Key = TypeVar("Key")
 Result = TypeVar("Result")
@@ -21,7 +22,7 @@ Result = TypeVar("Result")
 @contextmanager
 def transaction(url: str, application_name: str) -> Iterator[PgConnection]:
     """A connection in one transaction: committed on success, rolled back on error, closed."""
-    connection = psycopg2.connect(url, application_name=application_name)
+    connection = pg_connect.connect(url, application_name=application_name)
     try:
         with connection:
             yield connection
@@ -53,12 +54,24 @@ class WarehouseResource(dg.ConfigurableResource):
 
         A server older than the pipeline supports fails the step here, on first use, with its
         version and the minimum, and without retries: it would fail the same way again.
+        A URL that cannot be parsed, a login the server refuses and a certificate that does not
+        verify fail the same way: they would fail again on every retry. Their messages never hold the password.
         """
-        url = warehouse_url()
         try:
+            url = warehouse_url()
             server_version.require_supported(url)
+        except ValueError as error:  # the URL itself, reported without its password
+            raise dg.Failure(description=f"{ENV_WAREHOUSE_URL}: {error}",
+                             allow_retries=False) from None  # fmt: skip
         except server_version.UnsupportedServer as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
+        except psycopg2.OperationalError as error:
+            if not pg_errors.is_refused_connection(error):
+                raise
+            raise dg.Failure(description=f"Could not connect to the warehouse: "
+                             f"{str(error).strip()}. Check the user, password and TLS settings "
+                             f"(sslmode, sslrootcert) of {ENV_WAREHOUSE_URL}.",
+                             allow_retries=False) from None  # fmt: skip
         return url
 
     def server_version(self) -> int:

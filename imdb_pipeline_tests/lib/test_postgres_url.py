@@ -2,7 +2,13 @@
 
 import pytest
 
-from imdb_pipeline.lib.postgres_url import libpq_url, redact, sqlalchemy_url, with_database
+from imdb_pipeline.lib.postgres_url import (
+    libpq_url,
+    redact,
+    scrubbed,
+    sqlalchemy_url,
+    with_database,
+)
 
 SHAPE = "postgresql://user:password@host:port/database"
 
@@ -82,3 +88,31 @@ def test_search_path_is_added_to_the_connection_options_keeping_the_query():
     assert with_search_path(url.replace("core", "x"), "core").endswith(
         "options=-csearch_path%3Dx+-csearch_path%3Dcore"
     )
+
+
+@pytest.mark.parametrize(("given", "part"), [
+    ("postgresql://u:pa%zz-Secret@h/db", "password"),
+    ("postgresql://u:50%-Secret@h/db", "password"),
+    ("postgresql://u%:Secret@h/db", "user name"),
+    ("postgresql://u:Secret@h/d%b", "database"),
+    ("postgresql://u:Secret@h/db?application_name=a%", "parameters"),
+])  # fmt: skip
+def test_a_bare_percent_is_rejected_naming_the_part_without_the_password(given, part):
+    with pytest.raises(ValueError, match=f"its {part} holds a '%'") as error:
+        libpq_url(given)
+    assert "Secret" not in str(error.value) and "%25" in str(error.value)
+
+
+def test_percent_escapes_are_accepted():
+    assert libpq_url("postgresql://u:50%25%40x@h/db") == "postgresql://u:50%25%40x@h/db"
+
+
+def test_scrubbed_removes_the_password_as_written_and_decoded():
+    url = "postgresql://u:50%25off@h/db?password=other"
+    text = 'invalid token "50%25off"; password "50%off" or "other" refused'
+    assert scrubbed(text, url) == 'invalid token "***"; password "***" or "***" refused'
+
+
+def test_redact_hides_a_password_given_as_a_parameter():
+    assert redact("postgresql://h/db?sslmode=require&password=s3") == (
+        "postgresql://h/db?sslmode=require&password=%2A%2A%2A")

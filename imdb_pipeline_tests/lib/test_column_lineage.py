@@ -1,0 +1,49 @@
+"""The declared column lineage of the fact and the analytics tables."""
+
+from imdb_pipeline.lib import column_lineage
+from imdb_pipeline.lib.warehouse_tables import (
+    AGG_DIRECTOR_STATS,
+    AGG_GENRE_TRENDS,
+    AGG_TOP_MOVIES,
+    AGG_YEARLY_REVENUE,
+    DIM_MOVIES,
+    FACT_MOVIE_PERFORMANCE,
+    STG_MOVIES,
+    TABLES,
+)
+
+WITH_LINEAGE = {
+    FACT_MOVIE_PERFORMANCE, AGG_DIRECTOR_STATS, AGG_GENRE_TRENDS, AGG_YEARLY_REVENUE,
+    AGG_TOP_MOVIES,
+}  # fmt: skip
+
+
+def test_the_fact_and_every_analytics_table_have_lineage_and_no_other_table():
+    assert {table for table in TABLES if column_lineage.lineage(table)} == WITH_LINEAGE
+
+
+def test_every_column_has_lineage_and_only_declared_columns_do():
+    for table in WITH_LINEAGE:
+        lineage = column_lineage.lineage(table)
+        assert list(lineage) == list(table.column_names), table.name
+        assert all(lineage.values()), table.name
+
+
+def test_every_upstream_column_is_declared_in_its_table():
+    for table in WITH_LINEAGE:
+        for column, sources in column_lineage.lineage(table).items():
+            for upstream, upstream_column in sources:
+                assert upstream in TABLES, f"{table.name}.{column}: {upstream.name}"
+                assert upstream_column in upstream.column_names, (
+                    f"{table.name}.{column}: {upstream.name}.{upstream_column}"
+                )
+                assert upstream != table, f"{table.name}.{column} reads itself"
+
+
+def test_measures_come_from_staging_through_the_fact():
+    fact = column_lineage.lineage(FACT_MOVIE_PERFORMANCE)
+    assert fact["gross_millions"] == ((STG_MOVIES, "gross_millions"),)
+    assert fact["movie_key"] == ((DIM_MOVIES, "movie_key"),)
+    top = column_lineage.lineage(AGG_TOP_MOVIES)
+    assert top["votes"] == ((FACT_MOVIE_PERFORMANCE, "votes"),)
+    assert top["title"] == ((DIM_MOVIES, "title"),)
