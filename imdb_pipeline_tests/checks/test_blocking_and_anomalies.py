@@ -9,7 +9,11 @@ import pytest
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
 from imdb_pipeline_tests.conftest import SAMPLE
-from imdb_pipeline_tests.warehouse_state import DAY, materialize_all, table_fingerprints
+from imdb_pipeline_tests.warehouse_state import (
+    materialize_all,
+    run_checks_alone,
+    table_fingerprints,
+)
 
 LINES = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
 BAD_ROW = "tt{:07d},Broken Export,2001,R,100,Drama,99.0,50,Rating out of range.,A B,\"C D, E F\",10,\n"
@@ -109,15 +113,7 @@ def test_a_damaged_raw_snapshot_fails_its_check(
         dg.AssetCheckKey(raw.asset_key, "file_present_and_not_empty"),
     }
 
-    # Run alone, as from the table's Checks tab: the day's checks, on the day's snapshot.
-    from imdb_pipeline.definitions import defs
-
-    checks_only = defs.resolve_job_def("validate_warehouse").get_subset(
-        asset_check_selection=raw_checks
-    )
-    checked = checks_only.execute_in_process(
-        instance=instance, partition_key=DAY, raise_on_error=False
-    )
+    checked = run_checks_alone(instance, raw_checks)
 
     outcomes = {e.check_name: e for e in checked.get_asset_check_evaluations()}
     assert not outcomes[failing].passed
