@@ -105,3 +105,18 @@ def test_a_validation_page_and_the_index_render_styled_with_no_internet(served_d
         screenshot(page, "data_docs_index")
         assert rows >= len(pages)  # bootstrap-table filled the index from the page's data
         assert outside == []
+
+
+def test_an_https_address_or_a_taken_port_is_not_served_from_here(monkeypatch, capsys):
+    monkeypatch.setenv(ENV_DATA_DOCS_URL, "https://docs.example.com/imdb")
+    assert cli.serve_data_docs() is None
+    assert "checks link to https://docs.example.com/imdb" in capsys.readouterr().err
+
+    monkeypatch.setenv(ENV_DATA_DOCS_URL, f"http://127.0.0.1:{free_port()}")
+    first = cli.serve_data_docs()
+    try:
+        assert first is not None
+        assert cli.serve_data_docs() is None  # the port is taken: the UI starts all the same
+    finally:
+        first.shutdown()
+        first.server_close()
