@@ -9,7 +9,9 @@ setup(
     description="Dagster assets that turn an IMDb movies file into a PostgreSQL star schema.",
     python_requires=">=3.11,<3.14",
     packages=find_packages(exclude=["imdb_pipeline_tests", "imdb_pipeline_tests.*"]),
-    package_data={"imdb_pipeline": ["data/*.csv"]},
+    # The Data Docs' scripts and stylesheets, served with the pages (no CDN at run time).
+    package_data={"imdb_pipeline": ["data/*.csv", "checks/data_docs_static/*",
+                                    "checks/data_docs_static/licenses/*"]},
     install_requires=[
         f"dagster=={DAGSTER_VERSION}",
         f"dagster-webserver=={DAGSTER_VERSION}",

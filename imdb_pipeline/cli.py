@@ -3,8 +3,11 @@
     imdb-pipeline materialize      # materialize every asset for today (embedded PostgreSQL
                                    # unless IMDB_WAREHOUSE_URL is set), then print how to connect
     imdb-pipeline materialize --partition 2024-03-01   # one past day
-    imdb-pipeline validate         # re-run every data-quality check, loading nothing
-    imdb-pipeline ui               # the Dagster UI on the same instance (dagster dev)
+    imdb-pipeline validate         # re-run every data-quality check, loading nothing (daily
+                                   # tables: their newest day, or --partition 2024-03-01)
+    imdb-pipeline ui               # the Dagster UI on the same instance (dagster dev), and the
+                                   # Data Docs beside it (IMDB_DATA_DOCS_URL)
+    imdb-pipeline docs             # serve the Data Docs alone
     imdb-pipeline warehouse url    # the warehouse URL (password hidden)
     imdb-pipeline warehouse stop   # stop the embedded PostgreSQL
 """
@@ -15,16 +18,20 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
+    data_docs_folder,
+    data_docs_url,
     pipeline_home,
     warehouse_target,
     warehouse_url,
 )
+from imdb_pipeline.lib import static_site
 from imdb_pipeline.lib.postgres_url import redact
 from imdb_pipeline.resources import embedded_postgres
 from imdb_pipeline.resources.notifications import DEFAULT_UI_BASE_URL, ENV_UI_BASE_URL
@@ -107,10 +114,63 @@ def _what_the_run_changed(environment: dict[str, str], started: float, partition
         return report(instance, run, defs)
 
 
-def validate() -> int:
-    warehouse_url()
-    command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse"]
+def validate(partition: str | None) -> int:
+    """Run the checks-only job for a day (its results belong to that day): `partition`, by
+    default the newest day staged, else today."""
+    url = warehouse_url()
+    day = partition or _newest_staged_day(url) or dt.datetime.now(dt.UTC).date().isoformat()
+    print(f"Checking the warehouse; daily tables on {day}.", flush=True)
+    command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse",
+               "--tags", json.dumps({PARTITION_TAG: day})]  # fmt: skip
     return subprocess.run(command, env=_dagster_environment(), check=False).returncode
+
+
+def _newest_staged_day(url: str) -> str | None:
+    import psycopg2
+
+    from imdb_pipeline.lib.sql_text import quote
+    from imdb_pipeline.lib.warehouse_tables import STG_MOVIES
+
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (STG_MOVIES.qualified,))
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute(f"SELECT max({quote(STG_MOVIES.partition_column)}) "
+                           f"FROM {STG_MOVIES.qualified}")  # fmt: skip
+            newest = cursor.fetchone()[0]
+            return newest.isoformat() if newest else None
+    finally:
+        connection.close()
+
+
+def serve_data_docs():
+    """Serve the Data Docs at IMDB_DATA_DOCS_URL on a thread; None when that address is not one
+    to serve from here (https: a web server or bucket of yours serves them) or is taken."""
+    url = data_docs_url()
+    try:
+        host, port = static_site.address(url)
+        server = static_site.serve(data_docs_folder(), host, port)
+    except (ValueError, OSError) as error:
+        print(f"The Data Docs are not served from here ({error}); checks link to {url}.",
+              file=sys.stderr)  # fmt: skip
+        return None
+    print(f"The Data Docs are at {url}/index.html; each check links to its page.", flush=True)
+    return server
+
+
+def docs() -> int:
+    server = serve_data_docs()
+    if server is None:
+        return 1
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
 
 
 def ui_url(port: int | None = None) -> str:
@@ -125,9 +185,14 @@ def ui(port: int | None) -> int:
     warehouse_url()
     port = port or urlsplit(ui_url()).port or DEFAULT_UI_PORT
     command = ["dagster", "dev", "-m", CODE_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
+    docs_server = serve_data_docs()
     print(f"The Dagster UI will be at {ui_url(port)} once it has loaded the code location.",
           flush=True)  # fmt: skip
-    return subprocess.run(command, env=_dagster_environment(), check=False).returncode
+    try:
+        return subprocess.run(command, env=_dagster_environment(), check=False).returncode
+    finally:
+        if docs_server is not None:
+            docs_server.shutdown()
 
 
 def warehouse(action: str) -> int:
@@ -151,10 +216,13 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"Dagster asset selection (default: '*', the job {ETL_JOB})")  # fmt: skip
     run.add_argument("--partition", default=dt.datetime.now(dt.UTC).date().isoformat(),
                      help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
-    commands.add_parser("validate", help="re-run every data-quality check; load nothing")
-    dev = commands.add_parser("ui", help="start the Dagster UI on this instance")
+    check = commands.add_parser("validate", help="re-run every data-quality check; load nothing")
+    check.add_argument("--partition", default=None,
+                       help="the day whose daily tables to check (default: the newest staged)")  # fmt: skip
+    dev = commands.add_parser("ui", help="start the Dagster UI on this instance, and the Data Docs")
     dev.add_argument("--port", type=int, default=None,
                      help=f"port on 127.0.0.1 (default: that of {ENV_UI_BASE_URL}, else 3000)")  # fmt: skip
+    commands.add_parser("docs", help="serve the Data Docs alone, at IMDB_DATA_DOCS_URL")
     store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
     store.add_argument("action", choices=["url", "stop"])
     arguments = parser.parse_args(argv)
@@ -163,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "ui":
         return ui(arguments.port)
     if arguments.command == "validate":
-        return validate()
+        return validate(arguments.partition)
+    if arguments.command == "docs":
+        return docs()
     return warehouse(arguments.action)
 
 

@@ -29,12 +29,17 @@ ENV_SENSOR_TIMEOUT = "IMDB_SENSOR_TIMEOUT"
 ENV_SENSOR_SOFT_FAIL = "IMDB_SENSOR_SOFT_FAIL"
 ENV_S3_ENDPOINT_URL = "IMDB_S3_ENDPOINT_URL"
 ENV_S3_MAX_ATTEMPTS = "IMDB_S3_MAX_ATTEMPTS"
+ENV_DATA_DOCS_URL = "IMDB_DATA_DOCS_URL"
 
 DEFAULT_PIPELINE_HOME = "~/.imdb_pipeline"
 DEFAULT_EMBEDDED_PG_PORT = 54329
 EMBEDDED_DATABASE = "imdb_warehouse"
 DEFAULT_S3_MAX_ATTEMPTS = 5
 DEFAULT_PARTITIONS_START_DATE = "2024-01-01"
+# Where `imdb-pipeline ui` serves the Data Docs, beside the UI on 3000; check metadata links here.
+DEFAULT_DATA_DOCS_URL = "http://127.0.0.1:3001"
+# The Data Docs site inside the Great Expectations project.
+DATA_DOCS_SITE = ("gx", "uncommitted", "data_docs", "local_site")
 
 DEFAULT_SCHEDULE_TIMEZONE = "UTC"
 SCHEDULED_HOUR = 2

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imdb_pipeline.constants import (
+    DATA_DOCS_SITE,
     DATE_PLACEHOLDER,
+    DEFAULT_DATA_DOCS_URL,
     DEFAULT_EMBEDDED_PG_PORT,
     DEFAULT_PARTITIONS_START_DATE,
     DEFAULT_PIPELINE_HOME,
@@ -21,6 +23,7 @@ from imdb_pipeline.constants import (
     DEFAULT_SENSOR_TIMEOUT_SECONDS,
     EMBEDDED_DATABASE,
     ENV_DASHBOARD_STORE_URI,
+    ENV_DATA_DOCS_URL,
     ENV_EMBEDDED_PG_PORT,
     ENV_PARTITIONS_START_DATE,
     ENV_PIPELINE_HOME,
@@ -151,6 +154,20 @@ def s3_settings(environ: Mapping[str, str] = os.environ) -> S3Settings:
 def quality_project_root(environ: Mapping[str, str] = os.environ) -> Path:
     """The Great Expectations project (validation results, Data Docs) under the pipeline home."""
     return pipeline_home(environ) / "great_expectations"
+
+
+def data_docs_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    """The folder of the Data Docs site (its index.html), inside the GX project."""
+    return quality_project_root(environ).joinpath(*DATA_DOCS_SITE)
+
+
+def data_docs_url(environ: Mapping[str, str] = os.environ) -> str:
+    """The address the Data Docs are served at (`imdb-pipeline ui` serves them there, or a web
+    server of yours does): check metadata links to the pages under it."""
+    url = (environ.get(ENV_DATA_DOCS_URL) or DEFAULT_DATA_DOCS_URL).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"{ENV_DATA_DOCS_URL}={url!r} is not an http:// or https:// address")
+    return url
 
 
 def schedule_timezone(environ: Mapping[str, str] = os.environ) -> str:

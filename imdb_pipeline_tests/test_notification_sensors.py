@@ -67,10 +67,25 @@ def fact_movie_performance() -> int:
     return 1
 
 
+DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01")
+
+
+@dg.asset(partitions_def=DAILY)
+def bridge_movie_genre() -> int:
+    return 1
+
+
+@dg.asset_check(asset=bridge_movie_genre, blocking=False, partitions_def=DAILY)
+def keys_resolve_to_dimensions() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR,
+                               description="genre_key 99 is not in dim_genres")  # fmt: skip
+
+
 DEFS = dg.Definitions(
-    assets=[stage_movies, dim_movies, stg_movies, fact_movie_performance],
-    asset_checks=[keys_are_unique, looks_usual, movie_id_is_valid],
+    assets=[stage_movies, dim_movies, stg_movies, fact_movie_performance, bridge_movie_genre],
+    asset_checks=[keys_are_unique, looks_usual, movie_id_is_valid, keys_resolve_to_dimensions],
     jobs=[
+        dg.define_asset_job("daily_etl", selection=[bridge_movie_genre]),
         dg.define_asset_job("imdb_movies_etl", selection=[stage_movies]),
         dg.define_asset_job("checked_etl", selection=dg.AssetSelection.assets(dim_movies)),
         dg.define_asset_job("blocked_etl", selection=[stg_movies, fact_movie_performance]),
@@ -190,6 +205,21 @@ def test_a_failed_error_check_in_a_successful_run_sends_one_alert_per_channel(in
         f"{UI}/runs/{run_id}",
     )
     assert pagerduty["event_action"] == "trigger"
+
+
+def test_a_failed_check_of_a_day_names_its_day(instance, receivers):
+    mails, received = receivers
+    result = DEFS.resolve_job_def("daily_etl").execute_in_process(
+        instance=instance, raise_on_error=False, partition_key="2024-06-01"
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert (result.success, evaluation.partition) == (True, "2024-06-01")
+
+    evaluate(notify_on_failed_error_checks, instance, result)
+
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    assert_mentions(mail, slack, pagerduty, "bridge_movie_genre/keys_resolve_to_dimensions",
+                    "partition: 2024-06-01", "genre_key 99 is not in dim_genres")  # fmt: skip
 
 
 def test_a_blocking_check_that_fails_the_run_is_reported_once(instance, receivers):

@@ -52,6 +52,17 @@ def materialize_all(
     )
 
 
+def run_checks_alone(
+    instance: dg.DagsterInstance, checks: set[dg.AssetCheckKey], day: str = DAY
+) -> dg.ExecuteInProcessResult:
+    """Some checks alone, for a day, as a table's Checks tab runs them (the checks of daily
+    tables are partitioned: Dagster runs them for a day)."""
+    from imdb_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("validate_warehouse").get_subset(asset_check_selection=checks)
+    return job.execute_in_process(instance=instance, partition_key=day, raise_on_error=False)
+
+
 def failure_messages(result: dg.ExecuteInProcessResult) -> str:
     """All step failure messages of a run, joined."""
     messages = []

@@ -7,6 +7,7 @@ A check that cannot run (GX missing, a query error) fails with ERROR: it never p
 """
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import dagster as dg
@@ -14,7 +15,8 @@ import dagster as dg
 from imdb_pipeline.checks import gx_runner
 from imdb_pipeline.checks.rules import Severity, TableSuite
 from imdb_pipeline.checks.suites import QualityThresholds
-from imdb_pipeline.deployment import quality_project_root
+from imdb_pipeline.deployment import data_docs_url, quality_project_root
+from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.retries import TRANSIENT_FAILURES
@@ -32,11 +34,12 @@ def build_table_checks(name: str, description: str, builders: Sequence[SuiteBuil
     if len({suite.partition_column is None for suite in specimens}) > 1:
         raise ValueError(f"{name}: daily and whole-table suites need separate check steps")
     specs = [
-        dg.AssetCheckSpec(
+        check_spec(
             rule.name,
             asset=dg.AssetKey(list(suite.asset_path)),
             description=f"[{rule.severity.value}] {rule.description}",
             blocking=rule.blocking,
+            daily=suite.partition_column is not None,
         )
         for suite in specimens
         for rule in suite.rules
@@ -64,8 +67,10 @@ def build_table_checks(name: str, description: str, builders: Sequence[SuiteBuil
             url = warehouse.url()
             day = _day(context, [specimen for _, specimen in chosen], url)
             suites = [build(day, quality.thresholds()) for build, _ in chosen]
-            outcomes = gx_runner.validate(name, suites, url, quality_project_root(), day)
-        except Exception as error:  # reported as failed checks, never as a pass
+            outcomes = gx_runner.validate(
+                name, suites, url, quality_project_root(), day, data_docs_url()
+            )
+        except Exception as error:  # noqa: BLE001 (reported as failed checks, never as a pass)
             context.log.error(f"{name} could not run: {type(error).__name__}: {error}")
             for _, specimen in chosen:
                 for rule in specimen.rules:
@@ -83,6 +88,17 @@ def build_table_checks(name: str, description: str, builders: Sequence[SuiteBuil
                     yield _result(key.asset_key, rule_outcome, outcome)
 
     return table_checks
+
+
+def check_spec(name: str, *, asset: dg.AssetKey, description: str, blocking: bool,
+               daily: bool) -> dg.AssetCheckSpec:
+    """A check's spec; a check of a daily table is partitioned like it, so each day's result
+    belongs to that day (the UI shows it under the day's partition)."""
+    with warnings.catch_warnings():
+        # Partitioned checks are a preview in Dagster 1.13, used on purpose.
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(name, asset=asset, description=description, blocking=blocking,
+                                 partitions_def=daily_snapshots if daily else None)  # fmt: skip
 
 
 def _key(suite: TableSuite, rule) -> dg.AssetCheckKey:
@@ -116,12 +132,15 @@ def _result(key, rule_outcome, suite_outcome) -> dg.AssetCheckResult:
         "unexpected_percent": round(float(max(percents)), 4) if percents else 0.0,
         "samples": dg.MetadataValue.json({outcome.summary: outcome.samples for outcome in failed}),
     }
-    # The rule's own figures (e.g. the real reject rate) stand for the rule as a whole.
+    # The table's figures (the day's rejects), then the rule's own (the real reject rate),
+    # which stand for the rule as a whole.
+    metadata.update(suite_outcome.measured)
     metadata.update(rule_outcome.measured)
+    for query_name, query in suite_outcome.suite.queries:
+        metadata[query_name] = dg.MetadataValue.md(f"```sql\n{query}\n```")
     if errors:
         metadata["errors"] = dg.MetadataValue.json(errors)
-    if suite_outcome.data_docs:
-        metadata["data_docs"] = dg.MetadataValue.url(suite_outcome.data_docs)
+    metadata["data_docs"] = dg.MetadataValue.url(suite_outcome.data_docs)
     return dg.AssetCheckResult(
         asset_key=key,
         check_name=rule_outcome.rule.name,

@@ -3,23 +3,20 @@ data source, the batches and suites the checks validate, and the import of GX it
 
 GX rewrites its files without locks, so every use of the project holds a file lock. Importing
 GX takes seconds (it imports scipy); `import_in_background` starts that early, on a thread,
-so it overlaps the loading steps that run before the first check. Rendering Data Docs takes
-most of a second per step, so it too runs on a thread, while the next step loads tables; the
-process waits for it before it exits.
+so it overlaps the loading steps that run before the first check. Data Docs: gx_data_docs.py.
 """
 
 import datetime as dt
 import fcntl
-import logging
 import os
 import shutil
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 from imdb_pipeline.checks.rules import TableSuite
+from imdb_pipeline.constants import DATA_DOCS_SITE
 from imdb_pipeline.lib.pg_tables import partition_name
 from imdb_pipeline.lib.postgres_url import with_search_path
 
@@ -30,10 +27,8 @@ URL_VARIABLE = "IMDB_GX_WAREHOUSE_URL_{schema}"
 # validation, so an unbounded history would make each run slower than the last.
 KEPT_RESULTS_PER_TABLE = 30
 
-logger = logging.getLogger(__name__)
 _importing: threading.Thread | None = None
 _threads_lock = threading.Lock()
-_docs_builder: ThreadPoolExecutor | None = None
 
 
 def import_in_background() -> None:
@@ -66,25 +61,6 @@ def _import():
     import imdb_pipeline.checks.gx_expectations  # noqa: F401  (registers it with GX)
 
     return gx
-
-
-def build_data_docs_in_background(project_root: Path, context, identifiers: list) -> None:
-    """Render the Data Docs pages of these results (and the index) on a background thread."""
-    global _docs_builder
-
-    def build() -> None:
-        try:
-            with project_lock(project_root):
-                context.build_data_docs(resource_identifiers=identifiers)
-        except Exception:  # the checks' results stand; only their pages are missing
-            logger.exception("Could not update the Data Docs under %s", project_root)
-
-    with _threads_lock:
-        if _docs_builder is None:
-            # One worker: pages are rendered in the order the validations ran. Its thread is
-            # joined when the interpreter exits, so a run's pages are complete by then.
-            _docs_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
-    _docs_builder.submit(build)
 
 
 def point_at(url: str, schemas) -> None:
@@ -151,8 +127,9 @@ def prune_old_results(project_root: Path, suites: list[TableSuite]) -> None:
     """Keep the newest KEPT_RESULTS_PER_TABLE validation results (and their pages) per table."""
     uncommitted = project_root / "gx" / "uncommitted"
     for suite in suites:
-        for tree in ("validations", "data_docs/local_site/validations"):
-            folder = uncommitted / tree / suite.schema / suite.table
+        for tree in (uncommitted / "validations", project_root.joinpath(*DATA_DOCS_SITE,
+                                                                         "validations")):
+            folder = tree / suite.schema / suite.table
             if not folder.is_dir():
                 continue
             runs = sorted(path for path in folder.glob("*/*") if path.is_dir())

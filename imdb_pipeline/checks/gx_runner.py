@@ -5,9 +5,10 @@ never loaded into memory. Results are stored in a file-backed GX project under t
 (see gx_project.py), and each validation updates its Data Docs site.
 
 A validation first asks only whether each expectation holds (GX's BOOLEAN_ONLY result format:
-one aggregate query per table for the column rules, one count per query rule). Only if
-something fails does it validate again with details (counts, sample values) for the steward:
-on clean data no query is spent on samples that would come back empty.
+one aggregate query per table for the column rules, one count per query rule). Only a suite
+that fails is validated again with details for the steward (counts, and sample values with the
+columns that name their rows): on clean data no query is spent on samples that would come back
+empty.
 """
 
 import datetime as dt
@@ -18,12 +19,14 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from imdb_pipeline.checks import gx_project
+from imdb_pipeline.checks import gx_data_docs, gx_project
 from imdb_pipeline.checks.rules import Rule, TableSuite
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url
 from imdb_pipeline.lib.sql_text import plain, quote
 
 SAMPLE_LIMIT = 20
+# Key of the suite's own measure among the rules' measures (no rule has an empty name).
+_WHOLE_SUITE = ""
 DETAILED = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_LIMIT}
 
 
@@ -52,15 +55,22 @@ class RuleOutcome:
 class SuiteOutcome:
     suite: TableSuite
     rules: list[RuleOutcome]
-    data_docs: str | None
+    data_docs: str  # the address of this validation's page
     slice_description: str
+    measured: dict[str, Any] = field(default_factory=dict)  # the suite's `measure`, if any
 
 
 def validate(
-    name: str, suites: list[TableSuite], url: str, project_root: Path, day: dt.date | None
+    name: str,
+    suites: list[TableSuite],
+    url: str,
+    project_root: Path,
+    day: dt.date | None,
+    docs_url: str,
 ) -> list[SuiteOutcome]:
     """Validate the suites on one day of daily tables (`day`) or on whole tables, as one
-    checkpoint named `name`, then update Data Docs once for all of them (in the background)."""
+    checkpoint named `name`, then update Data Docs once for all of them (in the background);
+    each outcome links to its validation's page under `docs_url`."""
     gx = gx_project.great_expectations()
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.data_context.types.resource_identifiers import (
@@ -85,49 +95,67 @@ def validate(
                 )
             )
         try:
-            result = _run_checkpoint(gx, context, name, definitions, {"result_format": "BOOLEAN_ONLY"})
-            if not result.success:
-                result = _run_checkpoint(gx, context, name, definitions, DETAILED)
+            checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+                name=name, validation_definitions=definitions,
+                result_format={"result_format": "BOOLEAN_ONLY"}))  # fmt: skip
+            validations = {
+                validation.suite_name: (key, validation)
+                for key, validation in checkpoint.run().run_results.items()
+            }
+            _validate_failed_in_detail(checkpoint, definitions, suites, validations)
         finally:
             # GX keeps a pooled SQLAlchemy engine per data source; close it, or every
             # validation in a long-lived process would hold warehouse connections open.
             for definition in definitions:
                 definition.data.data_asset.datasource.get_execution_engine().close()
-        docs = [site["site_url"] for site in context.get_docs_sites_urls()]
+        keys = [validations[suite.name][0] for suite in suites]
+        identifiers = [*keys, *(ExpectationSuiteIdentifier(name=suite.name) for suite in suites)]
+        pages = [gx_data_docs.page_of(context, identifier) for identifier in identifiers]
     # One Data Docs update for the whole checkpoint (GX's action renders once per suite), made
     # while the next steps run; the next validation waits for it (the project lock).
-    gx_project.build_data_docs_in_background(
-        project_root,
-        context,
-        [*result.run_results, *(ExpectationSuiteIdentifier(name=suite.name) for suite in suites)],
-    )
-    by_suite = {
-        validation.suite_name: validation for validation in result.run_results.values()
-    }
-    return [_suite_outcome(suite, by_suite[suite.name], url, day, docs) for suite in suites]
+    gx_data_docs.build_in_background(project_root, context, identifiers, pages)
+    return [
+        _suite_outcome(suite, validations[suite.name][1], url, day,
+                       gx_data_docs.page_url(docs_url, page))
+        for suite, page in zip(suites, pages)
+    ]  # fmt: skip
 
 
-def _run_checkpoint(gx, context, name: str, definitions, result_format: dict):
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=name, validation_definitions=definitions, result_format=result_format)
-    )
-    return checkpoint.run()
+def _validate_failed_in_detail(checkpoint, definitions, suites, validations) -> None:
+    """Validate each failed suite again, with counts and samples that name their rows (the
+    suite's `sample_columns`), in place of its yes-or-no result: same run, same stored result."""
+    by_name = {suite.name: suite for suite in suites}
+    for definition in definitions:
+        key, first = validations[definition.suite.name]
+        if first.success:
+            continue
+        suite = by_name[definition.suite.name]
+        result_format = {**DETAILED, "unexpected_index_column_names": list(suite.sample_columns)}
+        if not suite.sample_columns:
+            del result_format["unexpected_index_column_names"]
+        detailed = definition.run(
+            checkpoint_id=checkpoint.id, result_format=result_format, run_id=key.run_id
+        )
+        validations[suite.name] = (key, detailed)
 
 
-def _suite_outcome(suite, validation, url, day, docs) -> SuiteOutcome:
+def _suite_outcome(suite, validation, url, day, docs: str) -> SuiteOutcome:
     by_rule: dict[str, list[ExpectationOutcome]] = {rule.name: [] for rule in suite.rules}
     for expectation_result in validation.results:
         meta = expectation_result.expectation_config.meta or {}
         by_rule[meta["rule"]].append(_outcome(expectation_result, meta, suite, url, day))
     measures = {rule.name: rule.measure for rule in suite.rules if rule.measure}
+    if suite.measure:
+        measures[_WHOLE_SUITE] = suite.measure
     measured = _measured(url, measures, suite, day) if measures else {}
     return SuiteOutcome(
         suite=suite,
         rules=[RuleOutcome(rule, by_rule[rule.name], measured.get(rule.name, {}))
                for rule in suite.rules],
-        data_docs=docs[0] if docs else None,
+        data_docs=docs,
         slice_description=f"{suite.partition_column} = {day}" if day else "whole table",
-    )
+        measured=measured.get(_WHOLE_SUITE, {}),
+    )  # fmt: skip
 
 
 def latest_day(url: str, suite: TableSuite) -> dt.date | None:
@@ -173,7 +201,11 @@ def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutco
         if "observed_value" in details and outcome.unexpected_count is None:
             outcome.samples = [details["observed_value"]]
         else:
-            outcome.samples = list(details.get("partial_unexpected_list") or [])[:SAMPLE_LIMIT]
+            # Each offending value with the columns that name its row ({"movie_id": ...,
+            # "rating": 11.5}), as the detailed validation asks; bare values otherwise.
+            samples = (details.get("partial_unexpected_index_list")
+                       or details.get("partial_unexpected_list") or [])  # fmt: skip
+            outcome.samples = list(samples)[:SAMPLE_LIMIT]
     return outcome
 
 

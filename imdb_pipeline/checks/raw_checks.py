@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
-from imdb_pipeline.checks.factory import PARTITION_TAG
+from imdb_pipeline.checks.factory import PARTITION_TAG, check_spec
 from imdb_pipeline.io_managers.raw_files import (
     RAW_FILES_METADATA,
     RAW_URI_METADATA,
@@ -37,7 +37,8 @@ ROWS = "row_count_within_bounds"
 
 
 def _spec(name: str, description: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(name, asset=RAW, description=f"[ERROR] {description}", blocking=True)
+    return check_spec(name, asset=RAW, description=f"[ERROR] {description}", blocking=True,
+                      daily=True)  # fmt: skip
 
 
 @dg.multi_asset_check(

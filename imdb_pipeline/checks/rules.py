@@ -58,6 +58,17 @@ class TableSuite:
 
     target: Table
     rules: tuple[Rule, ...]
+    # A one-row query (over `{batch}`, or none) whose columns are added to every rule's
+    # metadata: what a steward wants beside any of the table's checks (the day's rejects).
+    measure: str | None = None
+    # Queries a steward can run to see more, by metadata name, shown with every rule as SQL.
+    queries: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sample_columns(self) -> tuple[str, ...]:
+        """The columns that name a row, shown beside each offending value of a row-level
+        expectation: the primary key without the day (a movie's `movie_id`)."""
+        return tuple(name for name in self.target.primary_key if name != self.partition_column)
 
     @property
     def asset_path(self) -> tuple[str, ...]:

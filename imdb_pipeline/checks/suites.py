@@ -1,10 +1,10 @@
-"""The expectation suites of every warehouse table, built from the source contract.
+"""The expectation suites of the star schema and analytics tables.
 
 Pure functions: no Great Expectations import, no database. Thresholds a team may tune are in
-`QualityThresholds`; everything else follows from `lib/contract.py` and the star schema.
+`QualityThresholds`; everything else follows from the star schema. The staged movies' suite,
+built from the source contract, is in staging_suite.py.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 from imdb_pipeline.checks.rules import (
@@ -15,9 +15,6 @@ from imdb_pipeline.checks.rules import (
     expect,
     unexpected_rows,
 )
-from imdb_pipeline.lib import contract
-from imdb_pipeline.lib.certificates import certificate_system_sql
-from imdb_pipeline.lib.contract import Kind
 from imdb_pipeline.lib.warehouse_tables import (
     AGG_DIRECTOR_STATS,
     AGG_GENRE_TRENDS,
@@ -25,28 +22,12 @@ from imdb_pipeline.lib.warehouse_tables import (
     AGG_YEARLY_REVENUE,
     DIM_MOVIES,
     FACT_MOVIE_PERFORMANCE,
-    STG_MOVIES,
     Table,
 )
 
 LATEST_FACT_DAY = "(SELECT max(snapshot_date) FROM core.fact_movie_performance)"
 # Money totals are rounded to cents on both sides; allow one cent of rounding difference.
 CENT = 0.011
-# The day's rejected and staged rows.
-_REJECT_RATE = (
-    "SELECT r.rejected, s.staged FROM "
-    "(SELECT count(*) AS staged, max(snapshot_date) AS day FROM {batch} AS day_rows) s "
-    "CROSS JOIN LATERAL (SELECT count(*) AS rejected FROM staging.stg_movies_rejects "
-    "WHERE snapshot_date = s.day) r"
-)
-# The day's certificates, each with its movies, a few of them, and whether it is known. Few
-# distinct values: grouped first, classified once each.
-_CERTIFICATES_OF_THE_DAY = (
-    "SELECT certificate, count(*) AS movies, "
-    "array_to_string((array_agg(movie_id ORDER BY movie_id))[1:5], ', ') AS sample_movie_ids, "
-    f"{certificate_system_sql('certificate')} IS NOT NULL AS known "
-    "FROM {batch} WHERE certificate IS NOT NULL GROUP BY certificate"
-)
 
 
 @dataclass(frozen=True)
@@ -57,75 +38,6 @@ class QualityThresholds:
     gross_completeness: float = 0.5
     reject_rate_ceiling: float = 0.05
     top_movies_size: int = 250
-
-
-def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
-    ranges = []
-    for column in contract.COLUMNS:
-        if column.kind not in (Kind.INTEGER, Kind.DECIMAL):
-            continue
-        maximum = contract.last_valid_year(day) if column.name == "year" else column.maximum
-        ranges.append(expect("ExpectColumnValuesToBeBetween",
-                             f"{column.name} within {column.minimum}..{maximum}",
-                             column=column.name, min_value=column.minimum, max_value=maximum))  # fmt: skip
-    return TableSuite(
-        target=STG_MOVIES,
-        rules=(
-            Rule("movie_id_is_valid",
-                 "Every movie has a movie_id, once per day, shaped like tt1234567.",
-                 Severity.ERROR, (
-                     expect("ExpectColumnValuesToNotBeNull", "movie_id present", column="movie_id"),
-                     unique(STG_MOVIES, "movie_id"),
-                     expect("ExpectColumnValuesToMatchRegex", "movie_id matches ^tt\\d+$",
-                            column="movie_id", regex=contract.MOVIE_ID_PATTERN),
-                 )),
-            Rule("values_within_ranges",
-                 "Year, rating, metascore, runtime, votes and gross lie within the contract's "
-                 "ranges.", Severity.ERROR, tuple(ranges)),
-            Rule("certificates_are_known",
-                 "Certificates belong to a known rating system (MPAA, US TV, CBFC, BBFC, ...). "
-                 "An unknown one is kept; this lists them, with sample movies.", Severity.WARN, (
-                     unexpected_rows(
-                         "SELECT certificate, movies, sample_movie_ids FROM "
-                         f"({_CERTIFICATES_OF_THE_DAY}) c WHERE NOT known "
-                         "ORDER BY movies DESC, certificate",
-                         "every certificate is known"),
-                 ), measure=(
-                     "SELECT coalesce(sum(movies) FILTER (WHERE NOT known), 0)::bigint "
-                     "AS unexpected_count, "
-                     "coalesce(round(100.0 * sum(movies) FILTER (WHERE NOT known) / "
-                     "nullif(sum(movies), 0), 2), 0)::float8 AS unexpected_percent, "
-                     "coalesce(string_agg(format('%s: %s (%s)', certificate, movies, "
-                     "sample_movie_ids), '; ' ORDER BY movies DESC, certificate) FILTER (WHERE "
-                     "NOT known AND rank <= 20), 'none') AS unknown_certificates "
-                     f"FROM (SELECT *, row_number() OVER (PARTITION BY known ORDER BY movies "
-                     f"DESC, certificate) AS rank FROM ({_CERTIFICATES_OF_THE_DAY}) c) c")),
-            Rule("columns_complete_enough",
-                 f"Every title is known; metascore known for at least "
-                 f"{thresholds.metascore_completeness:.0%} and gross for at least "
-                 f"{thresholds.gross_completeness:.0%} of movies.", Severity.WARN, (
-                     expect("ExpectColumnValuesToNotBeNull", "title 100% complete", column="title"),
-                     expect("ExpectColumnValuesToNotBeNull", "metascore complete enough",
-                            column="metascore", mostly=thresholds.metascore_completeness),
-                     expect("ExpectColumnValuesToNotBeNull", "gross complete enough",
-                            column="gross_millions", mostly=thresholds.gross_completeness),
-                 )),
-            Rule("reject_rate_below_ceiling",
-                 f"At most {thresholds.reject_rate_ceiling:.0%} of the day's rows were "
-                 "rejected; more means the export itself is broken.", Severity.ERROR, (
-                     unexpected_rows(
-                         f"SELECT * FROM ({_REJECT_RATE}) r WHERE r.rejected + r.staged > 0 AND "
-                         f"r.rejected::float / (r.rejected + r.staged) > "
-                         f"{thresholds.reject_rate_ceiling}",
-                         "reject rate under the ceiling"),
-                 ), measure=(
-                     "SELECT rejected AS unexpected_count, coalesce(round(100.0 * rejected / "
-                     "nullif(rejected + staged, 0), 2), 0)::float8 AS unexpected_percent, "
-                     "rejected AS rejected_rows, staged AS staged_rows, "
-                     f"{round(100 * thresholds.reject_rate_ceiling, 2)}::float8 AS ceiling_percent "
-                     f"FROM ({_REJECT_RATE}) r")),
-        ),
-    )  # fmt: skip
 
 
 def unique(table: Table, *columns: str) -> Expectation:

@@ -1,6 +1,6 @@
 """The warehouse tables' data-quality checks, one check step per stage of the graph."""
 
-from imdb_pipeline.checks import suites
+from imdb_pipeline.checks import staging_suite, suites
 from imdb_pipeline.checks.factory import SuiteBuilder, build_table_checks
 from imdb_pipeline.checks.rules import TableSuite
 from imdb_pipeline.lib.warehouse_tables import (
@@ -20,7 +20,7 @@ def fixed(suite: TableSuite) -> SuiteBuilder:
 staging_checks = build_table_checks(
     "staging_quality",
     "Contract rules on the day's staged movies: ids, ranges, certificates, completeness, rejects.",
-    [suites.stg_movies],
+    [staging_suite.stg_movies],
 )
 
 dimension_checks = build_table_checks(

@@ -31,7 +31,7 @@ from imdb_pipeline.assets.dashboard import DASHBOARD_KEY, PAGE_METADATA
 from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREHOUSE_URL
 from imdb_pipeline_tests.browser import browser_page, screenshot
 from imdb_pipeline_tests.conftest import SAMPLE, admin
-from imdb_pipeline_tests.warehouse_state import materialize_all
+from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
 
 AGGREGATES = [AGG_YEARLY_REVENUE_KEY, AGG_GENRE_TRENDS_KEY, AGG_TOP_MOVIES_KEY,
               AGG_DIRECTOR_STATS_KEY]  # fmt: skip
@@ -79,7 +79,7 @@ def runs(postgres_server, tmp_path_factory):
             from imdb_pipeline.definitions import defs
 
             defs.resolve_job_def("validate_warehouse").execute_in_process(
-                instance=instance, raise_on_error=False, run_config=DEMANDING
+                instance=instance, raise_on_error=False, run_config=DEMANDING, partition_key=DAY
             )
             dashboard_only = materialize_all(
                 instance=instance, with_checks=True, day=None,

@@ -16,7 +16,12 @@ from imdb_pipeline.io_managers.raw_files import RawFile
 from imdb_pipeline.partitions import daily_snapshots
 from imdb_pipeline.resources.file_stores import TEMPORARY_PREFIX
 from imdb_pipeline_tests.conftest import SAMPLE, query
-from imdb_pipeline_tests.warehouse_state import DAY, failure_messages, materialize_all
+from imdb_pipeline_tests.warehouse_state import (
+    DAY,
+    failure_messages,
+    materialize_all,
+    run_checks_alone,
+)
 
 RAW_ONLY = dg.AssetSelection.groups("raw")
 RAW_NODE = "raw__raw_imdb_movies"
@@ -175,12 +180,9 @@ def test_raw_checks_prove_the_s3_snapshot_is_the_profiled_file(s3_client, bucket
     [snapshot] = _objects(s3_client, bucket, "raw/")
     lines = SAMPLE.read_bytes().splitlines(keepends=True)
     s3_client.put_object(Bucket=bucket, Key=snapshot, Body=b"".join(lines[:10]))
-    checks = dg.AssetSelection.checks(
-        *[dg.AssetCheckKey(raw_imdb_movies.key, name) for name in (PRESENT, HEADER, ROWS)]
-    )
+    checks = {dg.AssetCheckKey(raw_imdb_movies.key, name) for name in (PRESENT, HEADER, ROWS)}
 
-    checked = materialize_all(day=None, instance=instance, selection=checks, with_checks=True,
-                              raise_on_error=False)  # fmt: skip
+    checked = run_checks_alone(instance, checks)
 
     outcomes = {e.check_name: e for e in checked.get_asset_check_evaluations()}
     assert outcomes[PRESENT].passed and outcomes[HEADER].passed

@@ -9,7 +9,11 @@ import pytest
 
 from imdb_pipeline.constants import ENV_SOURCE_URI
 from imdb_pipeline_tests.conftest import SAMPLE
-from imdb_pipeline_tests.warehouse_state import materialize_all, table_fingerprints
+from imdb_pipeline_tests.warehouse_state import (
+    materialize_all,
+    run_checks_alone,
+    table_fingerprints,
+)
 
 LINES = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
 BAD_ROW = "tt{:07d},Broken Export,2001,R,100,Drama,99.0,50,Rating out of range.,A B,\"C D, E F\",10,\n"
@@ -104,14 +108,12 @@ def test_a_damaged_raw_snapshot_fails_its_check(
     snapshot = Path(raw.metadata["raw_uri"].value)
     snapshot.chmod(0o644)
     snapshot.write_text(damage, encoding="utf-8")
-    raw_checks = dg.AssetSelection.checks(
+    raw_checks = {
         dg.AssetCheckKey(raw.asset_key, "header_matches_contract"),
         dg.AssetCheckKey(raw.asset_key, "file_present_and_not_empty"),
-    )
+    }
 
-    checked = materialize_all(
-        day=None, instance=instance, selection=raw_checks, with_checks=True, raise_on_error=False
-    )
+    checked = run_checks_alone(instance, raw_checks)
 
     outcomes = {e.check_name: e for e in checked.get_asset_check_evaluations()}
     assert not outcomes[failing].passed
