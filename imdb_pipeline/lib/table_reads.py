@@ -82,8 +82,10 @@ def parse(stream: io.BufferedReader, schema: pa.Schema) -> pa.Table:
     if not stream.peek(1):
         return schema.empty_table()
     read, parse_, convert = parse_options(schema)
-    table = pa_csv.read_csv(stream, read_options=read, parse_options=parse_, convert_options=convert)
-    return table.cast(schema)  # the declared nullability
+    # The streaming reader converts block by block, so a value it cannot convert fails at its
+    # block; `read_csv` would read the whole stream before reporting it.
+    batches = pa_csv.open_csv(stream, read_options=read, parse_options=parse_, convert_options=convert)
+    return pa.Table.from_batches(list(batches)).cast(schema)  # the declared nullability
 
 
 def copy_to_arrow(cursor: PgCursor, statement: str, schema: pa.Schema) -> pa.Table:
