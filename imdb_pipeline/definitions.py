@@ -7,18 +7,19 @@ from imdb_pipeline.checks.anomaly_checks import ANOMALY_CHECKS
 from imdb_pipeline.checks.raw_checks import RAW_CHECKS
 from imdb_pipeline.checks.schema_checks import SCHEMA_CHECKS
 from imdb_pipeline.checks.table_checks import TABLE_CHECKS
-from imdb_pipeline.constants import RAW_IO_MANAGER_KEY
+from imdb_pipeline.constants import RAW_IO_MANAGER_KEY, WAREHOUSE_IO_MANAGER_KEY
+from imdb_pipeline.io_managers.postgres import WarehouseIOManager
 from imdb_pipeline.io_managers.raw_files import RawFileIOManager
 from imdb_pipeline.jobs import imdb_movies_etl, validate_warehouse
+from imdb_pipeline.notification_sensors import (
+    notify_on_failed_error_checks,
+    notify_on_run_failure,
+)
 from imdb_pipeline.resources.file_stores import FileStoreResource
 from imdb_pipeline.resources.quality import QualityResource
 from imdb_pipeline.resources.source import SourceResource
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline.schedules import imdb_movies_etl_daily
-from imdb_pipeline.notification_sensors import (
-    notify_on_failed_error_checks,
-    notify_on_run_failure,
-)
 from imdb_pipeline.sensors import imdb_source_sensor
 
 warehouse = WarehouseResource()
@@ -39,5 +40,6 @@ defs = dg.Definitions(
         "warehouse": warehouse,
         "quality": QualityResource(),
         RAW_IO_MANAGER_KEY: RawFileIOManager(files=files),
+        WAREHOUSE_IO_MANAGER_KEY: WarehouseIOManager(warehouse=warehouse),
     },
 )
