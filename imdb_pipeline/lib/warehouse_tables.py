@@ -266,13 +266,6 @@ AGG_TOP_MOVIES = Table("analytics", "agg_top_movies", _columns("""
     "enough votes (default 250 movies of 25,000 votes or more), ranked 1..N.",
 )  # fmt: skip
 
-TABLES = (
-    STG_MOVIES, STG_MOVIES_REJECTS,
-    DIM_MOVIES, DIM_DIRECTORS, DIM_GENRES, DIM_ACTORS,
-    BRIDGE_MOVIE_GENRE, BRIDGE_MOVIE_ACTOR, FACT_MOVIE_PERFORMANCE,
-    AGG_DIRECTOR_STATS, AGG_GENRE_TRENDS, AGG_YEARLY_REVENUE, AGG_TOP_MOVIES,
-)  # fmt: skip
-
 
 def create_table_sql(
     table: Table, name: str | None = None, day: dt.date | None = None, keys: bool = True
