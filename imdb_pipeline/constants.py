@@ -60,3 +60,5 @@ LAYOUTS = (LAYOUT_CSV, LAYOUT_IMDB_DATASETS)
 
 # Resource key of the raw files' IO manager, shared by definitions.py and the raw asset.
 RAW_IO_MANAGER_KEY = "raw_io_manager"
+# Resource key of the IO manager behind every staging, core and analytics table.
+WAREHOUSE_IO_MANAGER_KEY = "warehouse_io_manager"

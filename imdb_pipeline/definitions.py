@@ -7,7 +7,8 @@ from imdb_pipeline.checks.anomaly_checks import ANOMALY_CHECKS
 from imdb_pipeline.checks.raw_checks import RAW_CHECKS
 from imdb_pipeline.checks.schema_checks import SCHEMA_CHECKS
 from imdb_pipeline.checks.table_checks import TABLE_CHECKS
-from imdb_pipeline.constants import RAW_IO_MANAGER_KEY
+from imdb_pipeline.constants import RAW_IO_MANAGER_KEY, WAREHOUSE_IO_MANAGER_KEY
+from imdb_pipeline.io_managers.postgres import WarehouseIOManager
 from imdb_pipeline.io_managers.raw_files import RawFileIOManager
 from imdb_pipeline.jobs import imdb_movies_etl, validate_warehouse
 from imdb_pipeline.notification_sensors import (
@@ -39,5 +40,6 @@ defs = dg.Definitions(
         "warehouse": warehouse,
         "quality": QualityResource(),
         RAW_IO_MANAGER_KEY: RawFileIOManager(files=files),
+        WAREHOUSE_IO_MANAGER_KEY: WarehouseIOManager(warehouse=warehouse),
     },
 )

@@ -6,7 +6,6 @@ run monitoring and its alert names the step it was in."""
 
 import json
 import logging
-import os
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,12 @@ import psycopg2
 
 from imdb_pipeline.constants import SOURCE_URI_TAG
 from imdb_pipeline_tests.conftest import SAMPLE, admin, query
+from imdb_pipeline_tests.dagster_processes import (
+    instance_storage_environment,
+    process_environment,
+    runs_with_status,
+    stop_process_tree,
+)
 from imdb_pipeline_tests.lib.test_notifications import running_smtp_server
 
 REPOSITORY = Path(__file__).parents[1]
@@ -43,13 +48,6 @@ def _wait_for(predicate, what: str, daemon: subprocess.Popen, log: Path, interva
 def _top_movies(url: str) -> int:
     try:
         return query(url, "SELECT count(*) FROM analytics.agg_top_movies")[0][0]
-    except psycopg2.Error:
-        return 0
-
-
-def _runs(url: str, status: str) -> int:
-    try:
-        return query(url, "SELECT count(*) FROM runs WHERE status = %s", (status,))[0][0]
     except psycopg2.Error:
         return 0
 
@@ -118,18 +116,16 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
     )  # fmt: skip
     server = postgres_server.url(instance_db)
     with running_smtp_server() as (smtp_port, mails):
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("IMDB_", "DAGSTER_"))},
+        environment = process_environment({
+            **instance_storage_environment(postgres_server, instance_db),
             "DAGSTER_HOME": str(dagster_home),
-            "DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": server.split(":")[-1].split("/")[0],
-            "DAGSTER_PG_USERNAME": "postgres", "DAGSTER_PG_PASSWORD": "trust", "DAGSTER_PG_DB": instance_db,
             "IMDB_WAREHOUSE_URL": warehouse_url,
             "IMDB_PIPELINE_HOME": str(tmp_path / "pipeline_home"),
             "IMDB_SOURCE_URI": str(incoming / "imdb_movies_*.csv"),
             "IMDB_SENSOR_POKE_INTERVAL": "1", "IMDB_SENSOR_TIMEOUT": str(2 * 24 * 3600),
             "IMDB_SMTP_HOST": "127.0.0.1", "IMDB_SMTP_PORT": str(smtp_port),
             "IMDB_SMTP_FROM": "dagster@example.com", "IMDB_SMTP_TO": "oncall@example.com",
-        }  # fmt: skip
+        })  # fmt: skip
         workspace = ["-w", str(REPOSITORY / "workspace.yaml")]
         subprocess.run(["dagster", "sensor", "start", "imdb_source_sensor", *workspace],
                        env=environment, check=True, capture_output=True, cwd=tmp_path)  # fmt: skip
@@ -142,7 +138,8 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
         try:
             # Run monitoring checks the worker of this run every 2 s: a live one is left alone.
             shutil.copy(SAMPLE, incoming / "imdb_movies_day.csv")
-            _wait_for(lambda: _runs(server, "SUCCESS") == 1, "a successful run", daemon, log)
+            _wait_for(lambda: runs_with_status(server, "SUCCESS") == 1, "a successful run",
+                      daemon, log)  # fmt: skip
             assert _top_movies(warehouse_url) == 51
 
             # A broken export and a big one land together. The day's runs take turns: the
@@ -151,7 +148,8 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
             (incoming / "imdb_movies_broken.csv").write_text("movie_id;title\ntt1;x\n")
             shutil.copy(big, incoming / big.name)
             run_id, killed_at = _kill_the_run_in(server, incoming / big.name, daemon, log)
-            _wait_for(lambda: _runs(server, "FAILURE") == 2, "the killed run to fail", daemon, log)
+            _wait_for(lambda: runs_with_status(server, "FAILURE") == 2, "the killed run to fail",
+                      daemon, log)  # fmt: skip
             failed_after = time.monotonic() - killed_at
             _wait_for(lambda: len(mails) >= 2, "both failure alerts", daemon, log)
             alerted_after = time.monotonic() - killed_at
@@ -174,12 +172,5 @@ def test_the_daemon_runs_the_sensor_loads_the_warehouse_and_alerts(
             assert failed_after < 60 and alerted_after < 120, (failed_after, alerted_after)
         finally:
             generator.kill()
-            # The daemon starts a code server of its own; stop the whole tree.
-            children = psutil.Process(daemon.pid).children(recursive=True)
-            os.killpg(daemon.pid, signal.SIGTERM)
-            daemon.wait(timeout=60)
-            for child in children:
-                if child.is_running():
-                    child.terminate()
-            psutil.wait_procs(children, timeout=30)
+            stop_process_tree(daemon)
     admin(postgres_server, f'DROP DATABASE "{instance_db}" WITH (FORCE)')

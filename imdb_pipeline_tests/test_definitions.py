@@ -7,7 +7,7 @@ import sys
 
 import dagster as dg
 
-from imdb_pipeline.constants import Layer
+from imdb_pipeline.constants import WAREHOUSE_IO_MANAGER_KEY, Layer
 from imdb_pipeline.definitions import defs
 
 EXPECTED_ASSETS = {
@@ -40,6 +40,15 @@ def test_every_asset_has_its_layer_as_group_and_prefix_a_description_and_an_owne
         assert key.path[0] == node.group_name, key
         assert node.description, key
         assert node.owners, key
+
+
+def test_every_warehouse_table_is_read_through_the_warehouse_io_manager():
+    graph = defs.resolve_asset_graph()
+    assert WAREHOUSE_IO_MANAGER_KEY in defs.resources
+    for key in graph.get_all_asset_keys():
+        if key.path[0] != Layer.RAW.value and key.to_user_string() not in REPORTS:
+            io_manager_key = defs.resolve_assets_def(key).get_io_manager_key_for_asset_key(key)
+            assert io_manager_key == WAREHOUSE_IO_MANAGER_KEY, key
 
 
 def test_every_job_has_a_description():

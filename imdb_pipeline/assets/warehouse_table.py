@@ -10,7 +10,11 @@ import dagster as dg
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
+from imdb_pipeline.constants import (
+    DATA_ENGINEERING_OWNER,
+    WAREHOUSE_IO_MANAGER_KEY,
+    Layer,
+)
 from imdb_pipeline.lib import column_lineage, pg_errors, pg_tables, table_owners
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
@@ -62,7 +66,8 @@ def table_spec(
     deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
     partitions_def: dg.PartitionsDefinition | None = None,
 ) -> dg.AssetSpec:
-    """The asset of a warehouse table: its layer's group, owner, description, declared schema."""
+    """The asset of a warehouse table: its layer's group, owner, description, declared schema,
+    and the warehouse IO manager, through which Python steps and `load_asset_value` read it."""
     return dg.AssetSpec(
         key=table_key(table),
         group_name=Layer(table.schema).value,
@@ -76,7 +81,7 @@ def table_spec(
             "dagster/column_schema": column_schema(table),
             "primary_key": list(table.primary_key),
         },
-    )
+    ).with_io_manager_key(WAREHOUSE_IO_MANAGER_KEY)
 
 
 def written(

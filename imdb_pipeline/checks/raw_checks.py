@@ -75,12 +75,7 @@ def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:
         return {PRESENT: missing, HEADER: missing, ROWS: missing}
     uri = str(metadata[RAW_URI_METADATA].value)
     try:
-        store = files.for_uri(uri)
-        size = store.version(uri).size
-        with store.open_read(uri) as stream:
-            line = first_line(stream, uri)
-        with store.open_read(uri) as stream:
-            sha256 = _sha256(stream)
+        size, line, sha256 = _read_snapshot(files, uri)
     except (StorageError, OSError, ValueError) as error:  # unreadable: every rule fails
         failed = (False, {"raw_uri": uri, "reason": str(error)})
         return {PRESENT: failed, HEADER: failed, ROWS: failed}
@@ -123,12 +118,7 @@ def _dataset_outcomes(stored: dict, files, quality) -> dict[str, tuple[bool, dic
 def _file_outcomes(file, facts: dict, files, quality) -> dict[str, tuple[bool, dict]]:
     uri = facts["raw_uri"]
     try:
-        store = files.for_uri(uri)
-        size = store.version(uri).size
-        with store.open_read(uri) as stream:
-            line = first_line(stream, uri)
-        with store.open_read(uri) as stream:
-            sha256 = _sha256(stream)
+        size, line, sha256 = _read_snapshot(files, uri)
     except (StorageError, OSError, ValueError) as error:
         failed = (False, {"raw_uri": uri, "reason": str(error)})
         return {PRESENT: failed, HEADER: failed, ROWS: failed}
@@ -169,6 +159,17 @@ def _rows_outcome(metadata, size: int, sha256: str, quality, base: dict) -> tupl
     within = quality.raw_min_rows <= rows <= quality.raw_max_rows
     return within, {**base, "sha256": sha256, "rows": rows, "min_rows": quality.raw_min_rows,
                     "max_rows": quality.raw_max_rows}  # fmt: skip
+
+
+def _read_snapshot(files, uri: str) -> tuple[int, str, str]:
+    """(size, first line, SHA-256) of a stored snapshot, read from the store itself."""
+    store = files.for_uri(uri)
+    size = store.version(uri).size
+    with store.open_read(uri) as stream:
+        line = first_line(stream, uri)
+    with store.open_read(uri) as stream:
+        sha256 = _sha256(stream)
+    return size, line, sha256
 
 
 def _sha256(stream) -> str:

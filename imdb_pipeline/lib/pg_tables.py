@@ -5,6 +5,7 @@ previous content, complete, until the transaction commits, and a failure leaves 
 - a whole table (`replace_table_as`): a new table, then DROP + RENAME (or the old table moved
   aside, to be kept); the two halves (`build_table_as`, `swap_in`) can also run in separate
   transactions;
+- a whole table from Arrow batches (`replace_table_from_rows`): the same, loaded with COPY;
 - one day of a daily table (`replace_partition_as`, `replace_partition_from_rows`): daily tables
   are PostgreSQL tables partitioned by day; the day is built as a new table and exchanged for
   the day's partition (DROP + ATTACH), so re-running a day never touches the other days;
@@ -133,6 +134,22 @@ def replace_partition_as(cursor: PgCursor, table: Table, day: dt.date, select: s
     return rows
 
 
+def replace_table_from_rows(
+    cursor: PgCursor, table: Table, batches: Iterable[pa.RecordBatch]
+) -> int:
+    """Replace the whole table with Arrow batches holding every declared column; returns the
+    row count. Loaded with COPY into a new table, keyed, then swapped in (see `swap_in`)."""
+    ensure_schema(cursor, table.schema)
+    building = owned_name(table.name, BUILDING)
+    cursor.execute(create_table_sql(table, building, keys=False))
+    table_comments.comment(cursor, table, building)
+    target = f"{quote(table.schema)}.{quote(building)}"
+    rows = copy_batches(cursor, target, table.column_names, batches, freeze=True)
+    _add_keys(cursor, table, building)
+    swap_in(cursor, table, building)
+    return rows
+
+
 def replace_partition_from_rows(
     cursor: PgCursor,
     table: Table,
@@ -258,17 +275,18 @@ def _add_keys(cursor: PgCursor, table: Table, name: str) -> None:
     """The primary key and unique keys, each index built once over the loaded rows; then
     ANALYZE, so the next steps plan their joins on real row counts."""
     target = f"{quote(table.schema)}.{quote(name)}"
-    actions = [
-        (
+    actions = []
+    if table.primary_key:  # a table of no declaration has none
+        actions.append(
             f"ADD CONSTRAINT {quote(name + '_pkey')} "
             f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})"
         )
-    ]
     for index, columns in enumerate(table.unique):
         actions.append(
             f"ADD CONSTRAINT {quote(f'{name}_key{index}')} UNIQUE ({', '.join(map(quote, columns))})"
         )
-    cursor.execute(f"ALTER TABLE {target} {', '.join(actions)}")
+    if actions:
+        cursor.execute(f"ALTER TABLE {target} {', '.join(actions)}")
     cursor.execute(f"ANALYZE {target}")
 
 

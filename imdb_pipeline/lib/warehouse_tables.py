@@ -266,13 +266,6 @@ AGG_TOP_MOVIES = Table("analytics", "agg_top_movies", _columns("""
     "enough votes (default 250 movies of 25,000 votes or more), ranked 1..N.",
 )  # fmt: skip
 
-TABLES = (
-    STG_MOVIES, STG_MOVIES_REJECTS,
-    DIM_MOVIES, DIM_DIRECTORS, DIM_GENRES, DIM_ACTORS,
-    BRIDGE_MOVIE_GENRE, BRIDGE_MOVIE_ACTOR, FACT_MOVIE_PERFORMANCE,
-    AGG_DIRECTOR_STATS, AGG_GENRE_TRENDS, AGG_YEARLY_REVENUE, AGG_TOP_MOVIES,
-)  # fmt: skip
-
 
 def create_table_sql(
     table: Table, name: str | None = None, day: dt.date | None = None, keys: bool = True
@@ -295,6 +288,20 @@ def create_table_sql(
             f"CHECK ({quote(table.partition_column)} = {day_sql(day)})"
         )
     if keys:
-        parts.append(f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})")
+        if table.primary_key:  # a table of no declaration has none
+            parts.append(f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})")
         parts.extend(f"UNIQUE ({', '.join(map(quote, columns))})" for columns in table.unique)
     return f"CREATE TABLE {quote(table.schema)}.{quote(name or table.name)} ({', '.join(parts)})"
+
+
+WAREHOUSE_TABLES = (
+    STG_MOVIES, STG_MOVIES_REJECTS,
+    DIM_MOVIES, DIM_DIRECTORS, DIM_GENRES, DIM_ACTORS,
+    BRIDGE_MOVIE_GENRE, BRIDGE_MOVIE_ACTOR, FACT_MOVIE_PERFORMANCE,
+    AGG_DIRECTOR_STATS, AGG_GENRE_TRENDS, AGG_YEARLY_REVENUE, AGG_TOP_MOVIES,
+)  # fmt: skip
+
+
+def declared_table(schema: str, name: str) -> Table | None:
+    """The declared table `schema.name`, or None if there is no such declaration."""
+    return next((t for t in WAREHOUSE_TABLES if (t.schema, t.name) == (schema, name)), None)

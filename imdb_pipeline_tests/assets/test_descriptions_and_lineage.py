@@ -17,7 +17,7 @@ from imdb_pipeline.assets.warehouse_table import table_key
 from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREHOUSE_URL
 from imdb_pipeline.definitions import defs
 from imdb_pipeline.lib import column_lineage
-from imdb_pipeline.lib.warehouse_tables import TABLES
+from imdb_pipeline.lib.warehouse_tables import WAREHOUSE_TABLES
 from imdb_pipeline_tests.conftest import SAMPLE, admin, query
 from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
 
@@ -85,14 +85,14 @@ def two_runs(postgres_server, tmp_path_factory) -> Iterator[TwoRuns]:
 def test_every_table_and_column_has_a_comment_after_each_run(two_runs):
     for relations in (two_runs.first, two_runs.second):
         tables = {name for name, relation in relations.items() if not relation.partition}
-        assert tables == {f"{table.schema}.{table.name}" for table in TABLES}
+        assert tables == {f"{table.schema}.{table.name}" for table in WAREHOUSE_TABLES}
         for name, relation in relations.items():
             assert relation.comment and relation.comment.strip(), name
             assert [column for column, text in relation.columns.items() if not text] == [], name
 
 
 def test_comments_are_the_declared_descriptions_and_survive_the_swaps(two_runs):
-    for table in TABLES:
+    for table in WAREHOUSE_TABLES:
         name = f"{table.schema}.{table.name}"
         first, second = two_runs.first[name], two_runs.second[name]
         assert second.comment == table.description, name
@@ -105,7 +105,7 @@ def test_comments_are_the_declared_descriptions_and_survive_the_swaps(two_runs):
 
 
 def test_daily_tables_are_commented_on_their_parent_and_each_day(two_runs):
-    daily = [table for table in TABLES if table.partition_column]
+    daily = [table for table in WAREHOUSE_TABLES if table.partition_column]
     assert len(daily) == 5
     for table in daily:
         name = f"{table.schema}.{table.name}"
@@ -149,7 +149,7 @@ def test_every_column_schema_in_dagster_has_descriptions():
         for key in graph.get_all_asset_keys()
     }
     described = {key for key, schema in schemas.items() if schema is not None}
-    assert described == {table_key(table) for table in TABLES}
+    assert described == {table_key(table) for table in WAREHOUSE_TABLES}
     for key in described:
         for column in schemas[key].columns:
             assert column.description and column.description.strip(), f"{key}: {column.name}"

@@ -125,6 +125,8 @@ def test_a_damaged_raw_snapshot_fails_its_check(
 
 def test_a_changed_column_type_is_reported_as_schema_drift(warehouse_url):
     from imdb_pipeline.assets.warehouse_table import table_spec, written
+    from imdb_pipeline.constants import WAREHOUSE_IO_MANAGER_KEY
+    from imdb_pipeline.io_managers.postgres import WarehouseIOManager
     from imdb_pipeline.lib import pg_tables
     from imdb_pipeline.lib.warehouse_tables import Column, Table
     from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -143,7 +145,9 @@ def test_a_changed_column_type_is_reported_as_schema_drift(warehouse_url):
             yield dg.MaterializeResult(metadata=written(cursor, table, rows))
 
     [schema_check] = dg.build_column_schema_change_checks(assets=[drifting])
-    resources = {"warehouse": WarehouseResource()}
+    warehouse = WarehouseResource()
+    resources = {"warehouse": warehouse,
+                 WAREHOUSE_IO_MANAGER_KEY: WarehouseIOManager(warehouse=warehouse)}  # fmt: skip
     instance = dg.DagsterInstance.ephemeral()
     first = dg.materialize([drifting, schema_check], resources=resources, instance=instance)
     second = dg.materialize([drifting, schema_check], resources=resources, instance=instance)

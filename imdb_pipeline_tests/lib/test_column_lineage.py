@@ -9,7 +9,7 @@ from imdb_pipeline.lib.warehouse_tables import (
     DIM_MOVIES,
     FACT_MOVIE_PERFORMANCE,
     STG_MOVIES,
-    TABLES,
+    WAREHOUSE_TABLES,
 )
 
 WITH_LINEAGE = {
@@ -19,7 +19,7 @@ WITH_LINEAGE = {
 
 
 def test_the_fact_and_every_analytics_table_have_lineage_and_no_other_table():
-    assert {table for table in TABLES if column_lineage.lineage(table)} == WITH_LINEAGE
+    assert {table for table in WAREHOUSE_TABLES if column_lineage.lineage(table)} == WITH_LINEAGE
 
 
 def test_every_column_has_lineage_and_only_declared_columns_do():
@@ -33,7 +33,7 @@ def test_every_upstream_column_is_declared_in_its_table():
     for table in WITH_LINEAGE:
         for column, sources in column_lineage.lineage(table).items():
             for upstream, upstream_column in sources:
-                assert upstream in TABLES, f"{table.name}.{column}: {upstream.name}"
+                assert upstream in WAREHOUSE_TABLES, f"{table.name}.{column}: {upstream.name}"
                 assert upstream_column in upstream.column_names, (
                     f"{table.name}.{column}: {upstream.name}.{upstream_column}"
                 )

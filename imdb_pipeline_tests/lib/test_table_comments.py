@@ -34,7 +34,7 @@ def _comments(url: str, schema: str, name: str) -> dict:
 
 def test_every_declared_table_and_column_has_a_description():
     declared = [value for value in vars(warehouse_tables).values() if isinstance(value, Table)]
-    assert set(declared) == set(warehouse_tables.TABLES)
+    assert set(declared) == set(warehouse_tables.WAREHOUSE_TABLES)
     for table in declared:
         assert table.description.strip(), table.name
         for column in table.columns:

@@ -1,0 +1,56 @@
+"""Dagster's own processes (daemon, webserver, code server) started by a test: the environment
+they run in, the runs they record, and stopping them with every process they started."""
+
+import os
+import signal
+import subprocess
+from collections.abc import Mapping
+
+import psutil
+import psycopg2
+
+from imdb_pipeline_tests.conftest import query
+
+
+def process_environment(settings: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without the pipeline's or Dagster's settings, plus `settings`."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("IMDB_", "DAGSTER_"))}
+    return {**inherited, **settings}
+
+
+def instance_storage_environment(postgres_server, database: str) -> dict[str, str]:
+    """The DAGSTER_PG_* variables dagster.yaml reads, naming `database` on the test server."""
+    port = postgres_server.url(database).split(":")[-1].split("/")[0]
+    return {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": port,
+            "DAGSTER_PG_USERNAME": "postgres", "DAGSTER_PG_PASSWORD": "trust",
+            "DAGSTER_PG_DB": database}  # fmt: skip
+
+
+def runs_with_status(url: str, status: str) -> int:
+    """Runs of the Dagster instance stored at `url` in `status`; 0 before its tables exist."""
+    try:
+        return query(url, "SELECT count(*) FROM runs WHERE status = %s", (status,))[0][0]
+    except psycopg2.Error:
+        return 0
+
+
+def stop_process_tree(process: subprocess.Popen) -> None:
+    """Stop a process started with start_new_session=True, and every process it started (the
+    daemon and `dagster code-server start` each start a code server of their own)."""
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    for child in children:
+        if child.is_running():
+            child.terminate()
+    psutil.wait_procs(children, timeout=30)
