@@ -22,8 +22,11 @@ DAY = dt.date(2026, 3, 2)
 
 
 def frame(table, rows: list[tuple]) -> pd.DataFrame:
-    """A table as the warehouse IO manager gives it: declared columns, nullable dtypes."""
-    return pd.DataFrame(rows, columns=list(table.column_names)).convert_dtypes()
+    """A table as the warehouse IO manager gives it: declared columns, pyarrow-backed dtypes
+    with <NA> for NULL."""
+    return pd.DataFrame(rows, columns=list(table.column_names)).convert_dtypes(
+        dtype_backend="pyarrow"
+    )
 
 
 YEARLY = frame(AGG_YEARLY_REVENUE, [
