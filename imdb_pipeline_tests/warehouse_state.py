@@ -35,6 +35,7 @@ def materialize_all(
     day: str | None = DAY,
     selection: dg.AssetSelection | None = None,
     with_checks: bool = False,
+    with_dashboard: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Every asset of the code location for one day, with its real resources, in process;
     with its data-quality checks too when asked (tests of the data flow leave them out, since
@@ -42,6 +43,11 @@ def materialize_all(
     from imdb_pipeline.definitions import defs
 
     checks = list(defs.asset_checks) if with_checks else []
+    if selection is None and not with_dashboard:
+        # The dashboard renders a 5 MB page per run: its own tests build it, the others skip it.
+        from imdb_pipeline.assets.dashboard import DASHBOARD_KEY
+
+        selection = dg.AssetSelection.all() - dg.AssetSelection.assets(DASHBOARD_KEY)
     return dg.materialize(
         [*defs.assets, *checks],
         resources=dict(defs.resources),

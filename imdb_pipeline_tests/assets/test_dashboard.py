@@ -66,7 +66,7 @@ def runs(postgres_server, tmp_path_factory):
             patch.setenv(ENV_WAREHOUSE_URL, url)
             patch.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("dashboard_home")))
             patch.setenv(ENV_SOURCE_URI, str(SAMPLE))
-            clean = materialize_all(instance=instance, with_checks=True)
+            clean = materialize_all(instance=instance, with_checks=True, with_dashboard=True)
             clean_page = Path(materialization(clean, DASHBOARD_KEY)[PAGE_METADATA].value)
             clean_html = clean_page.read_text()
 

@@ -5,10 +5,13 @@ import pandas as pd
 import pyarrow as pa
 
 from imdb_pipeline.assets.warehouse_table import table_key
-from imdb_pipeline.constants import Layer
 from imdb_pipeline.definitions import defs
 from imdb_pipeline.lib.table_data import arrow_schema
-from imdb_pipeline.lib.warehouse_tables import FACT_MOVIE_PERFORMANCE, declared_table
+from imdb_pipeline.lib.warehouse_tables import (
+    FACT_MOVIE_PERFORMANCE,
+    WAREHOUSE_TABLES,
+    declared_table,
+)
 from imdb_pipeline_tests.assets.test_graph_on_sample import EXPECTED_ROW_COUNTS
 from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
 
@@ -16,7 +19,9 @@ from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
 def test_every_warehouse_table_loads_with_its_declared_types(warehouse_url, sample_source):
     materialize_all()
     graph = defs.resolve_asset_graph()
-    tables = [key for key in graph.get_all_asset_keys() if key.path[0] != Layer.RAW.value]
+    tables = [key for key in graph.get_all_asset_keys() if declared_table(*key.path)]
+    assert {tuple(key.path) for key in tables} == {
+        (table.schema, table.name) for table in WAREHOUSE_TABLES}
     assert len(tables) == len(EXPECTED_ROW_COUNTS)
 
     with defs.get_asset_value_loader(instance=dg.DagsterInstance.ephemeral()) as loader:
