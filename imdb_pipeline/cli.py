@@ -126,23 +126,17 @@ def validate(partition: str | None) -> int:
 
 
 def _newest_staged_day(url: str) -> str | None:
-    import psycopg2
-
-    from imdb_pipeline.lib.sql_text import quote
+    """The newest day of staging.stg_movies, from its day partitions (the catalog, no scan)."""
+    from imdb_pipeline.lib import pg_connect, pg_tables
     from imdb_pipeline.lib.warehouse_tables import STG_MOVIES
 
-    connection = psycopg2.connect(url)
+    connection = pg_connect.connect(url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (STG_MOVIES.qualified,))
-            if not cursor.fetchone()[0]:
-                return None
-            cursor.execute(f"SELECT max({quote(STG_MOVIES.partition_column)}) "
-                           f"FROM {STG_MOVIES.qualified}")  # fmt: skip
-            newest = cursor.fetchone()[0]
-            return newest.isoformat() if newest else None
+            days = pg_tables.day_partitions(cursor, STG_MOVIES)
     finally:
         connection.close()
+    return max(days).isoformat() if days else None
 
 
 def serve_data_docs():

@@ -130,9 +130,9 @@ def _validate_failed_in_detail(checkpoint, definitions, suites, validations) -> 
         if first.success:
             continue
         suite = by_name[definition.suite.name]
-        result_format = {**DETAILED, "unexpected_index_column_names": list(suite.sample_columns)}
-        if not suite.sample_columns:
-            del result_format["unexpected_index_column_names"]
+        result_format = dict(DETAILED)
+        if suite.sample_columns:
+            result_format["unexpected_index_column_names"] = list(suite.sample_columns)
         detailed = definition.run(
             checkpoint_id=checkpoint.id, result_format=result_format, run_id=key.run_id
         )

@@ -27,10 +27,16 @@ def libpq_url(url: str) -> str:
     return urlunsplit(("postgresql", *parts[1:]))
 
 
+def _userinfo(netloc: str) -> tuple[str, str | None, str]:
+    """(user, password or None, host:port) of a URL's netloc, as written (still escaped)."""
+    userinfo, _, hostport = netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    return user, password if colon else None, hostport
+
+
 def _require_escapes(url: str, parts) -> None:
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    components = {"user name": user, "password": password, "host": hostport,
+    user, password, hostport = _userinfo(parts.netloc)
+    components = {"user name": user, "password": password or "", "host": hostport,
                   "database": parts.path, "parameters": parts.query}  # fmt: skip
     for name, text in components.items():
         if _BARE_PERCENT.search(text):
@@ -43,9 +49,10 @@ def _require_escapes(url: str, parts) -> None:
 def scrubbed(text: str, url: str) -> str:
     """`text` (an error message, a log line) with the URL's password removed, as written and
     as decoded: libpq quotes either in its errors."""
-    password = urlsplit(url.strip()).netloc.rpartition("@")[0].partition(":")[2]
+    parts = urlsplit(url.strip())
+    password = _userinfo(parts.netloc)[1] or ""
     secrets = {password, unquote(password)} - {""}
-    for query_name, value in parse_qsl(urlsplit(url.strip()).query):
+    for query_name, value in parse_qsl(parts.query):
         if query_name == "password" and value:
             secrets |= {value}
     for secret in sorted(secrets, key=len, reverse=True):
@@ -61,10 +68,10 @@ def sqlalchemy_url(url: str) -> str:
 def redact(url: str) -> str:
     """The URL with any password replaced by `***`, safe to log."""
     parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
+    user, password, hostport = _userinfo(parts.netloc)
     netloc, query = parts.netloc, parts.query
-    if ":" in userinfo:
-        netloc = f"{userinfo.partition(':')[0]}:{REDACTED}{at}{hostport}"
+    if password is not None:
+        netloc = f"{user}:{REDACTED}@{hostport}"
     pairs = parse_qsl(query, keep_blank_values=True)
     if any(name == "password" for name, _ in pairs):
         query = urlencode([(name, REDACTED if name == "password" else value)

@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -94,37 +95,12 @@ class LocalFileStore(FileStore):
         target = parse_location(uri)
         if target.exists():
             return False
-        temporary = None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # Copy aside, then rename: nobody ever sees a partial file.
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            os.close(handle)
-            shutil.copyfile(source, temporary)
-            os.chmod(temporary, 0o444)
-            os.replace(temporary, target)
-        except OSError as error:
-            raise StorageError(f"{uri}: cannot be written ({error.strerror or error})") from None
-        finally:
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
+        _write_aside_then_rename(uri, target, lambda aside: shutil.copyfile(source, aside), 0o444)
         return True
 
     def write(self, uri: str, data: bytes, content_type: str) -> None:
         target = parse_location(uri)
-        temporary = None
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except OSError as error:
-            raise StorageError(f"{uri}: cannot be written ({error.strerror or error})") from None
-        finally:
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
+        _write_aside_then_rename(uri, target, lambda aside: Path(aside).write_bytes(data), 0o644)
 
     def version(self, uri: str) -> FileVersion:
         try:
@@ -145,6 +121,24 @@ class LocalFileStore(FileStore):
             if not os.path.isdir(candidate):
                 found[candidate] = FileVersion(size=stat.st_size, tag=str(stat.st_mtime_ns))
         return found
+
+
+def _write_aside_then_rename(uri: str, target: Path, fill: Callable[[str], object], mode: int) -> None:
+    """Write a file beside `target` with `fill`, then rename it into place: nobody ever sees a
+    partial file."""
+    temporary = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        os.close(handle)
+        fill(temporary)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise StorageError(f"{uri}: cannot be written ({error.strerror or error})") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
 
 
 class S3FileStore(FileStore):
