@@ -19,9 +19,9 @@ from imdb_pipeline_tests.conftest import admin, query
 
 REPOSITORY = Path(__file__).parents[1]
 DOCKER = REPOSITORY / "docker"
-PIPELINE_SERVICES = ("user_code", "webserver", "daemon")
+PIPELINE_SERVICES = ("instance_migrate", "user_code", "webserver", "daemon")
 # Services that run to completion; every other one is long-running and needs a healthcheck.
-ONE_SHOT_SERVICES = {"minio_init"}
+ONE_SHOT_SERVICES = {"minio_init", "instance_migrate"}
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?:[:?-][^}]*)?\}")
 
 
@@ -88,6 +88,14 @@ def test_dependencies_exist_and_wait_for_health():
             else:
                 assert dependency in ONE_SHOT_SERVICES, (name, dependency)
                 assert condition == {"condition": "service_completed_successfully"}
+
+
+def test_dagster_storage_is_created_once_before_any_dagster_process():
+    all_services = services()
+    assert all_services["instance_migrate"]["command"] == ["dagster", "instance", "migrate"]
+    for name in ("user_code", "webserver", "daemon"):
+        assert all_services[name]["depends_on"]["instance_migrate"] == {
+            "condition": "service_completed_successfully"}, name
 
 
 def test_every_long_running_service_has_a_healthcheck():

@@ -1,7 +1,7 @@
 """The processes of docker/docker-compose.yml, run outside containers with the container's
-docker/dagster.yaml and docker/workspace.yaml: the code server, the webserver and the daemon,
-started with the compose file's own commands (the code server on 127.0.0.1 and a free port,
-through IMDB_CODE_SERVER_HOST/PORT), pass the compose file's healthchecks; a run launched through
+docker/dagster.yaml and docker/workspace.yaml: after the one-shot `dagster instance migrate`,
+the code server, the webserver and the daemon, started with the compose file's own commands
+(the code server on 127.0.0.1 and a free port, through IMDB_CODE_SERVER_HOST/PORT), pass the compose file's healthchecks; a run launched through
 the webserver's GraphQL API is queued, launched by the daemon on the code server, and loads the
 warehouse."""
 
@@ -116,6 +116,11 @@ def test_the_compose_processes_launch_a_run_from_the_webserver(postgres_server, 
     ports = {"user_code": code_port, "webserver": web_port, "daemon": 0}
     logs = tmp_path / "logs"
     logs.mkdir()
+    # Dagster's tables first, once, as the compose file's one-shot service makes them: the
+    # webserver and the daemon, each finding the database empty, would race to create them.
+    migrated = subprocess.run(services["instance_migrate"]["command"], env=environment, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     processes: dict[str, subprocess.Popen] = {}
     try:
         for name, port in ports.items():
