@@ -23,11 +23,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from imdb_pipeline.constants import ENV_PARTITIONS_START_DATE
 from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
     data_docs_folder,
     data_docs_url,
     pipeline_home,
+    record_day_processed,
     warehouse_target,
     warehouse_url,
 )
@@ -59,6 +61,8 @@ def _dagster_environment() -> dict[str, str]:
 
 def materialize(select: str, partition: str) -> int:
     url = warehouse_url()
+    if not os.environ.get(ENV_PARTITIONS_START_DATE):  # the partitions start at the first day
+        record_day_processed(pipeline_home(), partition)
     if select == EVERYTHING:  # the scheduled job, so the run shows under its name in the UI
         command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", ETL_JOB,
                    "--tags", json.dumps({PARTITION_TAG: partition})]  # fmt: skip
@@ -202,16 +206,24 @@ def warehouse(action: str) -> int:
     return 0
 
 
+def _day(value: str) -> str:
+    """A --partition value: a day, YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day (YYYY-MM-DD)") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="imdb-pipeline", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("materialize", help="materialize assets (default: all)")
     run.add_argument("--select", default=EVERYTHING,
                      help=f"Dagster asset selection (default: '*', the job {ETL_JOB})")  # fmt: skip
-    run.add_argument("--partition", default=dt.datetime.now(dt.UTC).date().isoformat(),
+    run.add_argument("--partition", type=_day, default=dt.datetime.now(dt.UTC).date().isoformat(),
                      help="the day (YYYY-MM-DD, UTC) to process (default: today)")  # fmt: skip
     check = commands.add_parser("validate", help="re-run every data-quality check; load nothing")
-    check.add_argument("--partition", default=None,
+    check.add_argument("--partition", type=_day, default=None,
                        help="the day whose daily tables to check (default: the newest staged)")  # fmt: skip
     dev = commands.add_parser("ui", help="start the Dagster UI on this instance, and the Data Docs")
     dev.add_argument("--port", type=int, default=None,

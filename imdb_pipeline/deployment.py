@@ -42,6 +42,8 @@ from imdb_pipeline.constants import (
 from imdb_pipeline.lib.postgres_url import libpq_url
 
 BUNDLED_SAMPLE = Path(__file__).parent / "data" / "imdb_movies.csv"
+# Under the pipeline home: the earliest day `imdb-pipeline materialize` processed.
+FIRST_DAY_FILE = "first_day_processed"
 
 
 @dataclass(frozen=True)
@@ -87,17 +89,37 @@ def source_layout(environ: Mapping[str, str] = os.environ) -> str | None:
 
 
 def partitions_start_date(environ: Mapping[str, str] = os.environ) -> str:
-    """First day of the daily snapshots (YYYY-MM-DD).
+    """First day of the daily snapshots (YYYY-MM-DD): IMDB_PARTITIONS_START_DATE when set; else
+    the earliest day `imdb-pipeline materialize` processed with this pipeline home (so a new
+    user's UI counts the days they loaded, not two years of empty days); else 2024-01-01.
 
     Read when the code location is loaded, because partitions are part of the asset graph's
     shape: the one setting that cannot wait until a run.
     """
-    value = environ.get(ENV_PARTITIONS_START_DATE) or DEFAULT_PARTITIONS_START_DATE
+    value = (environ.get(ENV_PARTITIONS_START_DATE)
+             or first_day_processed(pipeline_home(environ))
+             or DEFAULT_PARTITIONS_START_DATE)  # fmt: skip
     try:
         dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{ENV_PARTITIONS_START_DATE}={value!r} is not a date (YYYY-MM-DD)") from None
     return value
+
+
+def first_day_processed(home: Path) -> str | None:
+    """The earliest day recorded by `record_day_processed` under `home`; None before any."""
+    try:
+        return (home / FIRST_DAY_FILE).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def record_day_processed(home: Path, day: str) -> None:
+    """Make `day` a partition: the partitions start at the earliest day processed."""
+    first = first_day_processed(home)
+    if first is None or day < first:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / FIRST_DAY_FILE).write_text(f"{day}\n")
 
 
 def warehouse_target(

@@ -25,8 +25,18 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREHOUSE_URL
+from imdb_pipeline.constants import (
+    DEFAULT_PARTITIONS_START_DATE,
+    ENV_PARTITIONS_START_DATE,
+    ENV_PIPELINE_HOME,
+    ENV_SOURCE_URI,
+    ENV_WAREHOUSE_URL,
+)
 from imdb_pipeline.resources import embedded_postgres
+
+# The partitions are fixed when the code location is imported, before any fixture runs: the
+# tests' days (2024-...) are partitions whatever the developer's own pipeline home recorded.
+os.environ[ENV_PARTITIONS_START_DATE] = DEFAULT_PARTITIONS_START_DATE
 
 SAMPLE = Path(__file__).parents[1] / "imdb_pipeline" / "data" / "imdb_movies.csv"
 OLDER_POSTGRES = Path("/usr/lib/postgresql/15/bin")  # Debian 12's

@@ -1,5 +1,6 @@
 """The code location loads, and every definition tells a data steward what it is."""
 
+import datetime as dt
 import importlib
 import os
 import subprocess
@@ -40,6 +41,25 @@ def test_every_asset_has_its_layer_as_group_and_prefix_a_description_and_an_owne
         assert key.path[0] == node.group_name, key
         assert node.description, key
         assert node.owners, key
+
+
+def test_every_asset_is_tagged_with_its_layer_domain_and_tier():
+    tiers = {"raw": "bronze", "staging": "silver", "core": "gold", "analytics": "gold"}
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        tags = graph.get(key).tags
+        layer = key.path[0]
+        assert (tags["layer"], tags["domain"], tags["tier"]) == (layer, "movies", tiers[layer]), key
+
+
+def test_the_analytics_are_stale_when_the_daily_run_has_not_rebuilt_them_by_04_00():
+    graph = defs.resolve_asset_graph()
+    fresh = {key.to_user_string(): graph.get(key).freshness_policy
+             for key in graph.get_all_asset_keys() if graph.get(key).freshness_policy}  # fmt: skip
+    assert set(fresh) == {key for key in EXPECTED_ASSETS | REPORTS if key.startswith("analytics/")}
+    for policy in fresh.values():
+        assert policy == dg.FreshnessPolicy.cron(
+            deadline_cron="0 4 * * *", lower_bound_delta=dt.timedelta(hours=2), timezone="UTC")
 
 
 def test_every_warehouse_table_is_read_through_the_warehouse_io_manager():

@@ -7,6 +7,7 @@ import subprocess
 
 import dagster as dg
 
+from imdb_pipeline.deployment import partitions_start_date
 from imdb_pipeline.resources import embedded_postgres
 from imdb_pipeline_tests.conftest import embedded_server_home, free_port, query
 
@@ -45,6 +46,9 @@ def test_materialize_command_loads_the_sample_and_prints_how_to_connect():
         with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
             [run] = instance.get_runs()
             assert (run.job_name, run.tags["dagster/partition"]) == ("imdb_movies_etl", TODAY)
+        # The daily partitions start at the day loaded: the UI shows one partition, filled,
+        # not two years of empty days.
+        assert partitions_start_date({"IMDB_PIPELINE_HOME": str(home)}) == TODAY
         # A steward re-runs the checks on what was loaded, without loading anything.
         validated = subprocess.run(
             ["imdb-pipeline", "validate"], env=environment, capture_output=True, text=True,

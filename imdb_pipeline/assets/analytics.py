@@ -17,6 +17,7 @@ from imdb_pipeline.assets.core import (
     DIM_MOVIES_KEY,
     FACT_KEY,
 )
+from imdb_pipeline.assets.freshness import daily_run_freshness
 from imdb_pipeline.assets.warehouse_table import (
     BuiltAside,
     build_aside,
@@ -86,14 +87,18 @@ class AnalyticsConfig(dg.Config):
     name="build_analytics",
     specs=[
         table_spec(AGG_DIRECTOR_STATS, "Per director: movies, average rating and metascore, votes, "
-                   "gross, career span, best movie.", deps=[*FACT_AND_MOVIES, DIM_DIRECTORS_KEY]),
+                   "gross, career span, best movie.", deps=[*FACT_AND_MOVIES, DIM_DIRECTORS_KEY],
+                   freshness_policy=daily_run_freshness()),
         table_spec(AGG_GENRE_TRENDS, "Per genre and year: movies, average rating, gross and the "
                    "genre's share of that year.",
-                   deps=[*FACT_AND_MOVIES, BRIDGE_MOVIE_GENRE_KEY, DIM_GENRES_KEY]),
+                   deps=[*FACT_AND_MOVIES, BRIDGE_MOVIE_GENRE_KEY, DIM_GENRES_KEY],
+                   freshness_policy=daily_run_freshness()),
         table_spec(AGG_YEARLY_REVENUE, "Per release year: movies, box-office totals and averages, "
-                   "and year-over-year growth.", deps=FACT_AND_MOVIES),
+                   "and year-over-year growth.", deps=FACT_AND_MOVIES,
+                   freshness_policy=daily_run_freshness()),
         table_spec(AGG_TOP_MOVIES, "The top movies by weighted rating among those with enough "
-                   "votes, ranked 1..N.", deps=FACT_AND_MOVIES),
+                   "votes, ranked 1..N.", deps=FACT_AND_MOVIES,
+                   freshness_policy=daily_run_freshness()),
     ],
     can_subset=True,
     retry_policy=TRANSIENT_FAILURES,

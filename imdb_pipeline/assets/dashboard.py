@@ -23,6 +23,8 @@ from imdb_pipeline.assets.analytics import (
     AGG_YEARLY_REVENUE_KEY,
 )
 from imdb_pipeline.assets.core import DIM_MOVIES_KEY
+from imdb_pipeline.assets.freshness import daily_run_freshness
+from imdb_pipeline.assets.tags import layer_tags
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
 from imdb_pipeline.deployment import dashboard_store_uri
 from imdb_pipeline.lib.dashboard import previews, queries
@@ -103,6 +105,8 @@ def page_metadata(uri: str) -> dg.MetadataValue:
 @dg.asset(
     key=DASHBOARD_KEY,
     group_name=Layer.ANALYTICS.value,
+    tags=layer_tags(Layer.ANALYTICS),
+    freshness_policy=daily_run_freshness(),
     owners=[DATA_ENGINEERING_OWNER],
     kinds={"plotly", "html"},
     description="One offline HTML page of charts: box office, genres, top movies, directors, "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from imdb_pipeline.assets.tags import layer_tags
 from imdb_pipeline.constants import (
     DATA_ENGINEERING_OWNER,
     LAYOUT_IMDB_DATASETS,
@@ -34,6 +35,7 @@ from imdb_pipeline.retries import TRANSIENT_FAILURES
 @dg.asset(
     key_prefix=Layer.RAW.value,
     group_name=Layer.RAW.value,
+    tags=layer_tags(Layer.RAW),
     io_manager_key=RAW_IO_MANAGER_KEY,
     partitions_def=daily_snapshots,
     retry_policy=TRANSIENT_FAILURES,

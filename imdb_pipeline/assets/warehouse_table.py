@@ -10,6 +10,7 @@ import dagster as dg
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
+from imdb_pipeline.assets.tags import layer_tags
 from imdb_pipeline.constants import (
     DATA_ENGINEERING_OWNER,
     WAREHOUSE_IO_MANAGER_KEY,
@@ -65,17 +66,21 @@ def table_spec(
     description: str,
     deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
     partitions_def: dg.PartitionsDefinition | None = None,
+    freshness_policy: dg.FreshnessPolicy | None = None,
 ) -> dg.AssetSpec:
-    """The asset of a warehouse table: its layer's group, owner, description, declared schema,
-    and the warehouse IO manager, through which Python steps and `load_asset_value` read it."""
+    """The asset of a warehouse table: its layer's group and tags, owner, description, declared
+    schema, and the warehouse IO manager, through which Python steps and `load_asset_value` read
+    it."""
     return dg.AssetSpec(
         key=table_key(table),
         group_name=Layer(table.schema).value,
         kinds={"postgres", "sql"},
         owners=[DATA_ENGINEERING_OWNER],
+        tags=layer_tags(Layer(table.schema)),
         description=description,
         deps=list(deps),
         partitions_def=partitions_def,
+        freshness_policy=freshness_policy,
         metadata={
             "dagster/table_name": f"{table.schema}.{table.name}",
             "dagster/column_schema": column_schema(table),

@@ -1,6 +1,7 @@
-"""Where each column of the fact and the analytics tables comes from: the columns of the
-upstream tables its values are computed from, read off the SQL that builds it (`facts`,
-`aggregates`). A column that picks a row (the best movie, a rank) also depends on the columns
+"""Where each column of the core and analytics tables comes from: the columns of the upstream
+tables its values are computed from, read off the SQL that builds it (`dimensions`,
+`movie_versions`, `bridges`, `facts`, `aggregates`). A surrogate key depends on the natural key
+it stands for; a version's validity on the day and the columns whose change opens a version. A column that picks a row (the best movie, a rank) also depends on the columns
 it is picked by. Filters that every row passes through (the day, the latest snapshot) are not
 listed: they decide which rows there are, not what a column holds.
 
@@ -14,7 +15,9 @@ from imdb_pipeline.lib.warehouse_tables import (
     AGG_GENRE_TRENDS,
     AGG_TOP_MOVIES,
     AGG_YEARLY_REVENUE,
+    BRIDGE_MOVIE_ACTOR,
     BRIDGE_MOVIE_GENRE,
+    DIM_ACTORS,
     DIM_DIRECTORS,
     DIM_GENRES,
     DIM_MOVIES,
@@ -37,7 +40,52 @@ _STG, _FACT, _MOVIES = STG_MOVIES, FACT_MOVIE_PERFORMANCE, DIM_MOVIES
 # What ranks movies: weighted rating, then votes, then movie_id (`aggregates._BEST_FIRST`).
 _BEST_FIRST = _of(_FACT, "weighted_rating", "votes") + _of(_MOVIES, "movie_id")
 
+# The columns whose change opens a new version of a movie (`movie_versions`).
+_TRACKED = _of(_STG, "title", "year", "certificate", "runtime_minutes", "description", "director")
+_VERSIONS = _of(_STG, "snapshot_date", "movie_id") + _TRACKED
+
 LINEAGE: dict[Table, Lineage] = {
+    DIM_MOVIES: {
+        "movie_key": _of(_STG, "movie_id") + _TRACKED,
+        "movie_id": _of(_STG, "movie_id"),
+        "title": _of(_STG, "title"),
+        "year": _of(_STG, "year"),
+        "decade": _of(_STG, "year"),
+        "certificate": _of(_STG, "certificate"),
+        "certificate_system": _of(_STG, "certificate"),
+        "runtime_minutes": _of(_STG, "runtime_minutes"),
+        "runtime_bucket": _of(_STG, "runtime_minutes"),
+        "description": _of(_STG, "description"),
+        "director": _of(_STG, "director"),
+        "valid_from": _VERSIONS,
+        "valid_to": _VERSIONS,
+        "is_current": _VERSIONS,
+        "last_seen_date": _of(_STG, "snapshot_date", "movie_id"),
+        "in_latest_snapshot": _of(_STG, "snapshot_date", "movie_id"),
+    },
+    DIM_DIRECTORS: {
+        "director_key": _of(_STG, "director"),
+        "director_name": _of(_STG, "director"),
+    },
+    DIM_GENRES: {
+        "genre_key": _of(_STG, "genre"),
+        "genre_name": _of(_STG, "genre"),
+    },
+    DIM_ACTORS: {
+        "actor_key": _of(_STG, "stars"),
+        "actor_name": _of(_STG, "stars"),
+    },
+    BRIDGE_MOVIE_GENRE: {
+        "snapshot_date": _of(_STG, "snapshot_date"),
+        "movie_key": _of(_MOVIES, "movie_key"),
+        "genre_key": _of(DIM_GENRES, "genre_key"),
+    },
+    BRIDGE_MOVIE_ACTOR: {
+        "snapshot_date": _of(_STG, "snapshot_date"),
+        "movie_key": _of(_MOVIES, "movie_key"),
+        "actor_key": _of(DIM_ACTORS, "actor_key"),
+        "billing_order": _of(_STG, "stars"),
+    },
     FACT_MOVIE_PERFORMANCE: {
         "snapshot_date": _of(_STG, "snapshot_date"),
         "movie_key": _of(_MOVIES, "movie_key"),

@@ -10,6 +10,7 @@ from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
     ExternalWarehouse,
     partitions_start_date,
+    record_day_processed,
     pipeline_home,
     source_uri,
     warehouse_target,
@@ -91,9 +92,21 @@ def test_source_uri_date_placeholder_names_the_days_file():
     )
 
 
-def test_partitions_start_date_default_and_override():
-    assert partitions_start_date({}) == "2024-01-01"
-    assert partitions_start_date({"IMDB_PARTITIONS_START_DATE": "2020-02-29"}) == "2020-02-29"
+def test_partitions_start_date_default_and_override(tmp_path):
+    home = {"IMDB_PIPELINE_HOME": str(tmp_path)}
+    assert partitions_start_date(home) == "2024-01-01"
+    assert partitions_start_date({**home, "IMDB_PARTITIONS_START_DATE": "2020-02-29"}) == "2020-02-29"
+
+
+def test_partitions_start_at_the_earliest_day_processed_unless_set(tmp_path):
+    home = {"IMDB_PIPELINE_HOME": str(tmp_path / "home")}
+    record_day_processed(tmp_path / "home", "2026-12-06")
+    assert partitions_start_date(home) == "2026-12-06"
+    record_day_processed(tmp_path / "home", "2026-12-07")  # a later day: the start stays
+    assert partitions_start_date(home) == "2026-12-06"
+    record_day_processed(tmp_path / "home", "2026-11-30")  # an earlier day moves it back
+    assert partitions_start_date(home) == "2026-11-30"
+    assert partitions_start_date({**home, "IMDB_PARTITIONS_START_DATE": "2025-01-01"}) == "2025-01-01"
 
 
 @pytest.mark.parametrize("value", ["2024-02-30", "01/02/2024", "yesterday"])
