@@ -9,6 +9,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import psycopg2
+import pytest
 from psycopg2 import errors
 
 from imdb_pipeline import cli
@@ -95,6 +96,7 @@ def rights(url: str) -> list[tuple]:
         ORDER BY 1, 2""", {"schemas": list(warehouse_roles.LOADER_SCHEMAS)})  # fmt: skip
 
 
+@pytest.mark.every_server
 def test_setup_is_idempotent_and_hands_the_loader_what_exists(
     warehouse_url, monkeypatch, capsys
 ):
@@ -144,14 +146,21 @@ def test_the_readers_keep_reading_across_runs_as_the_loader(
 ):
     """A warehouse loaded before the roles existed (as the admin), then set up, then loaded
     twice as the loader: a day again (every table and that day's partitions replaced) and a
-    new day (new partitions, dim_movies' old table moved aside)."""
+    new day (new partitions, dim_movies' old table moved aside), its checks included. The
+    database grants nothing to PUBLIC, as in the compose stack: each role has only its own."""
     materialize_all()
+    database = urlsplit(warehouse_url).path.lstrip("/")
+    run(warehouse_url, f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC')
     set_up(warehouse_url)
     loader = as_role(warehouse_url, LOADER_ROLE)
     monkeypatch.setenv(ENV_WAREHOUSE_URL, loader)
-    for day in (DAY, (dt.date.fromisoformat(DAY) + dt.timedelta(days=1)).isoformat()):
-        result = materialize_all(raise_on_error=False, day=day)
+    next_day = (dt.date.fromisoformat(DAY) + dt.timedelta(days=1)).isoformat()
+    for day, with_checks in ((DAY, False), (next_day, True)):
+        result = materialize_all(raise_on_error=False, day=day, with_checks=with_checks)
         assert result.success, failure_messages(result)
+        evaluations = result.get_asset_check_evaluations()
+        assert bool(evaluations) == with_checks
+        assert [c for c in evaluations if not c.passed] == []
 
     tables = run(warehouse_url, """
         SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner) FROM pg_class c
@@ -190,6 +199,7 @@ def test_the_readers_keep_reading_across_runs_as_the_loader(
     assert denied(steward, "DELETE FROM staging.stg_movies_rejects")
 
 
+@pytest.mark.every_server
 def test_the_loader_stays_in_its_schemas(warehouse_url):
     set_up(warehouse_url)
     run(warehouse_url, "CREATE SCHEMA finance; CREATE TABLE finance.ledger (amount numeric); "
@@ -208,6 +218,7 @@ def test_the_loader_stays_in_its_schemas(warehouse_url):
     run(loader, "CREATE SCHEMA loader_made; CREATE TABLE core.mine (x int)")
 
 
+@pytest.mark.every_server
 def test_the_reader_sees_sensitive_columns_masked_whatever_the_loads_do(warehouse_url):
     """A table with a sensitive column, made by the admin before setup, then replaced by the
     loader in every way a load replaces tables; a daily one loaded day by day."""
