@@ -104,7 +104,7 @@ def test_setup_is_idempotent_and_hands_the_loader_what_exists(
     serial column, whose sequence moves with it): the second run changes nothing."""
     run(warehouse_url, "CREATE SCHEMA core; "
                        "CREATE TABLE core.made_by_admin (id serial PRIMARY KEY, note text); "
-                       "CREATE VIEW core.admin_view AS SELECT note FROM core.made_by_admin")  # fmt: skip
+                       "CREATE VIEW core.admin_view AS SELECT note FROM core.made_by_admin")
     monkeypatch.setenv(ENV_WAREHOUSE_ADMIN_URL, warehouse_url)
     monkeypatch.setenv(ENV_WAREHOUSE_URL, "postgresql://nobody@127.0.0.1:1/elsewhere")
     monkeypatch.setenv(ENV_LOADER_PASSWORD, "loader's secret")
@@ -126,7 +126,8 @@ def test_setup_is_idempotent_and_hands_the_loader_what_exists(
     assert schemas == sorted((schema, LOADER_ROLE) for schema in warehouse_roles.LOADER_SCHEMAS)
     # Passwords are stored as SCRAM hashes; the steward, given none, has none.
     stored = dict(run(warehouse_url, "SELECT rolname, rolpassword FROM pg_authid "
-                                     "WHERE rolname = ANY(%s)", (list(warehouse_roles.ROLES),)))  # fmt: skip
+                                     "WHERE rolname = ANY(%s)",
+                      (list(warehouse_roles.ROLES),)))  # fmt: skip
     assert stored[LOADER_ROLE].startswith("SCRAM-SHA-256$")
     assert stored[BI_READER_ROLE].startswith("SCRAM-SHA-256$")
     assert stored[STEWARD_ROLE] is None
@@ -265,7 +266,8 @@ def test_the_reader_sees_sensitive_columns_masked_whatever_the_loads_do(warehous
         assert denied(reader, f"SELECT count(*) FROM analytics.{partition}")
     set_up(warehouse_url, (*WAREHOUSE_TABLES, CUSTOMERS, VISITS))
     reader_sees_only_masked(2)
-    assert denied(reader, f"SELECT count(*) FROM analytics.{pg_tables.partition_name(VISITS, DAY_2)}")
+    partition = pg_tables.partition_name(VISITS, DAY_2)
+    assert denied(reader, f"SELECT count(*) FROM analytics.{partition}")
     assert run(reader, "SELECT count(*) FROM analytics.test_visits_masked") == [(2,)]
 
 

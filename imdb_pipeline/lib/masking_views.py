@@ -39,9 +39,10 @@ def view_sql(table: Table) -> str:
     """`CREATE VIEW` of the table's masking view: every declared column, in order, the
     sensitive ones as NULL of their type."""
     columns = ", ".join(
-        f"NULL::{column.pg_type} AS {quote(column.name)}" if column.sensitive else quote(column.name)
+        f"NULL::{column.pg_type} AS {quote(column.name)}" if column.sensitive
+        else quote(column.name)
         for column in table.columns
-    )
+    )  # fmt: skip
     return f"CREATE VIEW {_qualified_view(table)} AS SELECT {columns} FROM {table.qualified}"
 
 

@@ -17,11 +17,11 @@ ALL TABLES covers what exists. A reader of a partitioned table needs only the pa
 the partitions get the default privileges too, as tables of their own.
 
 `set_up` runs in one transaction as an admin (a superuser: it hands the loader tables other
-roles own, and sets the loader's default privileges) and can run any number of times, on an empty or a loaded
-warehouse: it creates what is missing, hands the loader what another role created (a table
-built by a run as the admin, say), and sets each role's rights to exactly these. A password is
-sent as the SCRAM hash libpq computes (`encrypt_password`), so the server never sees, logs or
-stores it in clear; a role without one cannot log in with a password.
+roles own, and sets the loader's default privileges) and can run any number of times, on an
+empty or a loaded warehouse: it creates what is missing, hands the loader what another role
+created (a table built by a run as the admin, say), and sets each role's rights to exactly
+these. A password is sent as the SCRAM hash libpq computes (`encrypt_password`), so the server
+never sees, logs or stores it in clear; a role without one cannot log in with a password.
 """
 
 from collections.abc import Iterable, Mapping
