@@ -220,9 +220,12 @@ def set_up_roles() -> int:
     connection = pg_connect.connect(url)
     try:
         with connection, connection.cursor() as cursor:
-            warehouse_roles.set_up(cursor, passwords)
+            handed = warehouse_roles.set_up(cursor, passwords)
     finally:
         connection.close()
+    if handed:
+        print(f"{LOADER_ROLE} now owns {len(handed)} tables, views or sequences that other "
+              f"roles owned (such as {', '.join(handed[:3])}).")  # fmt: skip
     print(f"Roles ready in {redact(url)}: {', '.join(warehouse_roles.ROLES)}. "
           f"The pipeline connects as {LOADER_ROLE} (IMDB_WAREHOUSE_URL), BI tools as "
           f"{BI_READER_ROLE}, data stewards as {STEWARD_ROLE}.")  # fmt: skip

@@ -111,10 +111,14 @@ def test_setup_is_idempotent_and_hands_the_loader_what_exists(
     monkeypatch.setenv(ENV_BI_READER_PASSWORD, "reader-secret")
     assert cli.main(["warehouse", "setup"]) == 0
     first = rights(warehouse_url)
+    output = capsys.readouterr()
+    # The table and its view; the table's sequence moved with it.
+    assert "now owns 2 tables, views or sequences" in output.out
     assert cli.main(["warehouse", "setup"]) == 0
     assert rights(warehouse_url) == first
-    output = capsys.readouterr()
-    assert "secret" not in output.out + output.err
+    again = capsys.readouterr()
+    assert "now owns" not in again.out
+    assert "secret" not in output.out + output.err + again.out + again.err
     owners = dict(run(warehouse_url, """
         SELECT n.nspname || '.' || c.relname, pg_get_userbyid(c.relowner) FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'core'"""))  # fmt: skip

@@ -56,8 +56,9 @@ def set_up(
     cursor: PgCursor,
     passwords: Mapping[str, str | None],
     tables: Iterable[Table] = WAREHOUSE_TABLES,
-) -> None:
-    """Create or bring up to date the three roles and their rights in the cursor's database.
+) -> list[str]:
+    """Create or bring up to date the three roles and their rights in the cursor's database;
+    returns the tables, views and sequences handed to the loader (`hand_to_loader`).
     `passwords`: role -> password (None or absent: the role's password is left as it is);
     `tables`: the declared tables, whose sensitive ones get their masking views."""
     for role in ROLES:
@@ -77,7 +78,7 @@ def set_up(
     sensitive = [table for table in tables if table.sensitive and _exists(cursor, table)]
     for table in sensitive:
         masking_views.create_view(cursor, table)
-    hand_to_loader(cursor)
+    handed = hand_to_loader(cursor)
     every_schema = ", ".join(map(quote, LOADER_SCHEMAS))
     for role, schemas in READER_SCHEMAS.items():
         grantee, names = quote(role), ", ".join(map(quote, schemas))
@@ -93,6 +94,7 @@ def set_up(
     for table in sensitive:
         for name in [table.name, *_partitions(cursor, table)]:
             masking_views.restrict(cursor, table, name)
+    return handed
 
 
 def ensure_role(cursor: PgCursor, role: str, password: str | None) -> None:
