@@ -17,9 +17,9 @@ Rows come from a SELECT run by the server (set-based SQL) or from Arrow batches 
 Keys are added after the rows: building an index once over the loaded rows is cheaper than
 maintaining it row by row. A table created and filled in one transaction is written without
 WAL when the server runs with `wal_level = minimal` (the embedded warehouse does).
-Every table is created with its declared comments (`table_comments`), so they move with it; a
-table with sensitive columns, without the BI reader's rights, its masking view made again on
-each swap (`masking_views`).
+Every table is created with its declared comments (`table_comments`), so they move with it. A
+table with sensitive columns is created without the BI reader's rights, and its masking view is
+made again on each swap (`masking_views`).
 """
 
 import datetime as dt
