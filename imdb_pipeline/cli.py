@@ -10,6 +10,8 @@
     imdb-pipeline docs             # serve the Data Docs alone
     imdb-pipeline warehouse url    # the warehouse URL (password hidden)
     imdb-pipeline warehouse stop   # stop the embedded PostgreSQL
+    imdb-pipeline warehouse setup  # create or update the loader, BI reader and steward roles
+                                   # (as IMDB_WAREHOUSE_ADMIN_URL; embedded: its superuser)
 """
 
 import argparse
@@ -23,7 +25,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from imdb_pipeline.constants import ENV_PARTITIONS_START_DATE
+from imdb_pipeline.constants import (
+    BI_READER_ROLE,
+    ENV_BI_READER_PASSWORD,
+    ENV_LOADER_PASSWORD,
+    ENV_PARTITIONS_START_DATE,
+    ENV_STEWARD_PASSWORD,
+    ENV_WAREHOUSE_ADMIN_URL,
+    LOADER_ROLE,
+    STEWARD_ROLE,
+)
 from imdb_pipeline.deployment import (
     EmbeddedWarehouse,
     data_docs_folder,
@@ -34,7 +45,7 @@ from imdb_pipeline.deployment import (
     warehouse_url,
 )
 from imdb_pipeline.lib import static_site
-from imdb_pipeline.lib.postgres_url import redact
+from imdb_pipeline.lib.postgres_url import libpq_url, redact
 from imdb_pipeline.resources import embedded_postgres
 from imdb_pipeline.resources.notifications import DEFAULT_UI_BASE_URL, ENV_UI_BASE_URL
 
@@ -193,10 +204,44 @@ def ui(port: int | None) -> int:
             docs_server.shutdown()
 
 
+def set_up_roles() -> int:
+    """Create or update the warehouse's roles (`lib/warehouse_roles.py`), connected as the
+    admin: IMDB_WAREHOUSE_ADMIN_URL, or the embedded server's superuser."""
+    from imdb_pipeline.lib import pg_connect, warehouse_roles
+
+    url = os.environ.get(ENV_WAREHOUSE_ADMIN_URL)
+    if url:
+        url = libpq_url(url)
+    elif isinstance(warehouse_target(), EmbeddedWarehouse):
+        url = warehouse_url()
+    else:
+        print(f"Set {ENV_WAREHOUSE_ADMIN_URL} to a login that may create roles (a superuser): "
+              "IMDB_WAREHOUSE_URL is the pipeline's own.", file=sys.stderr)  # fmt: skip
+        return 1
+    passwords = {LOADER_ROLE: os.environ.get(ENV_LOADER_PASSWORD),
+                 BI_READER_ROLE: os.environ.get(ENV_BI_READER_PASSWORD),
+                 STEWARD_ROLE: os.environ.get(ENV_STEWARD_PASSWORD)}  # fmt: skip
+    connection = pg_connect.connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            handed = warehouse_roles.set_up(cursor, passwords)
+    finally:
+        connection.close()
+    if handed:
+        print(f"{LOADER_ROLE} now owns {len(handed)} tables, views or sequences that other "
+              f"roles owned (such as {', '.join(handed[:3])}).")  # fmt: skip
+    print(f"Roles ready in {redact(url)}: {', '.join(warehouse_roles.ROLES)}. "
+          f"The pipeline connects as {LOADER_ROLE} (IMDB_WAREHOUSE_URL), BI tools as "
+          f"{BI_READER_ROLE}, data stewards as {STEWARD_ROLE}.")  # fmt: skip
+    return 0
+
+
 def warehouse(action: str) -> int:
     if action == "url":
         print(redact(warehouse_url()))
         return 0
+    if action == "setup":
+        return set_up_roles()
     target = warehouse_target()
     if not isinstance(target, EmbeddedWarehouse):
         print("IMDB_WAREHOUSE_URL is set: the warehouse is not embedded.", file=sys.stderr)
@@ -230,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"port on 127.0.0.1 (default: that of {ENV_UI_BASE_URL}, else 3000)")  # fmt: skip
     commands.add_parser("docs", help="serve the Data Docs alone, at IMDB_DATA_DOCS_URL")
     store = commands.add_parser("warehouse", help="the warehouse PostgreSQL")
-    store.add_argument("action", choices=["url", "stop"])
+    store.add_argument("action", choices=["url", "stop", "setup"])
     arguments = parser.parse_args(argv)
     if arguments.command == "materialize":
         return materialize(arguments.select, arguments.partition)

@@ -30,6 +30,18 @@ ENV_SENSOR_SOFT_FAIL = "IMDB_SENSOR_SOFT_FAIL"
 ENV_S3_ENDPOINT_URL = "IMDB_S3_ENDPOINT_URL"
 ENV_S3_MAX_ATTEMPTS = "IMDB_S3_MAX_ATTEMPTS"
 ENV_DATA_DOCS_URL = "IMDB_DATA_DOCS_URL"
+# `imdb-pipeline warehouse setup`: the login that creates the roles, and the roles' passwords.
+ENV_WAREHOUSE_ADMIN_URL = "IMDB_WAREHOUSE_ADMIN_URL"
+ENV_LOADER_PASSWORD = "IMDB_LOADER_PASSWORD"
+ENV_BI_READER_PASSWORD = "IMDB_BI_READER_PASSWORD"
+ENV_STEWARD_PASSWORD = "IMDB_STEWARD_PASSWORD"
+
+# The warehouse's roles (lib/warehouse_roles.py): the pipeline's login, which owns every table;
+# BI tools', which read core and analytics, sensitive columns masked; data stewards', which
+# also read staging (the rejects) and the audit trail.
+LOADER_ROLE = "imdb_loader"
+BI_READER_ROLE = "imdb_bi_reader"
+STEWARD_ROLE = "imdb_steward"
 
 DEFAULT_PIPELINE_HOME = "~/.imdb_pipeline"
 DEFAULT_EMBEDDED_PG_PORT = 54329

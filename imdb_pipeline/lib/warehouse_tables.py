@@ -21,6 +21,9 @@ class Column:
     # What a value means, its unit, and what NULL means: the column's comment in PostgreSQL
     # (which BI tools show) and its description in Dagster.
     description: str = ""
+    # A value BI tools must not see as it is (a person's contact, an identifier of a person):
+    # they read the table through its masking view (`masking_views`). No IMDb column is.
+    sensitive: bool = False
 
 
 def _contract(name: str, more: str) -> str:
@@ -95,6 +98,11 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    @property
+    def sensitive(self) -> bool:
+        """Whether any column is sensitive: BI readers then read the table's masking view."""
+        return any(column.sensitive for column in self.columns)
 
 
 STG_MOVIES = Table("staging", "stg_movies", _columns("""
