@@ -1,9 +1,11 @@
 """Dagster's own processes (daemon, webserver, code server) started by a test: the environment
 they run in, the runs they record, and stopping them with every process they started."""
 
+import json
 import os
 import signal
 import subprocess
+import urllib.request
 from collections.abc import Mapping
 
 import psutil
@@ -24,6 +26,35 @@ def instance_storage_environment(postgres_server, database: str) -> dict[str, st
     return {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": port,
             "DAGSTER_PG_USERNAME": "postgres", "DAGSTER_PG_PASSWORD": "trust",
             "DAGSTER_PG_DB": database}  # fmt: skip
+
+
+LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries {
+  name loadStatus locationOrLoadError { __typename } } } } }"""
+RUN_STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+DONE = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def graphql(url: str, document: str, variables: dict | None = None) -> dict:
+    """The data of one GraphQL request to the webserver at `url`; fails on any error."""
+    request = urllib.request.Request(
+        f"{url}/graphql", data=json.dumps({"query": document, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+def location_loaded(url: str, name: str) -> bool:
+    """Whether the webserver's only code location is `name`, loaded without error."""
+    entries = graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
+    return [(e["name"], e["loadStatus"], e["locationOrLoadError"]["__typename"]) for e in entries] \
+        == [(name, "LOADED", "RepositoryLocation")]  # fmt: skip
+
+
+def run_status(url: str, run_id: str) -> str:
+    return graphql(url, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
 
 
 def runs_with_status(url: str, status: str) -> int:

@@ -5,11 +5,9 @@ the code server, the webserver and the daemon, started with the compose file's o
 the webserver's GraphQL API is queued, launched by the daemon on the code server, and loads the
 warehouse."""
 
-import json
 import shutil
 import subprocess
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -20,8 +18,12 @@ from imdb_pipeline.lib.sql_text import quote
 from imdb_pipeline.run_launcher import LAUNCH_HOST_TAG
 from imdb_pipeline_tests.conftest import SAMPLE, admin, free_port, query
 from imdb_pipeline_tests.dagster_processes import (
+    DONE,
+    graphql,
     instance_storage_environment,
+    location_loaded,
     process_environment,
+    run_status,
     stop_process_tree,
 )
 
@@ -39,22 +41,6 @@ mutation Launch($params: ExecutionParams!) {
     ... on RunConfigValidationInvalid { errors { message } }
   }
 }"""
-RUN_STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-LOCATIONS = """{ workspaceOrError { ... on Workspace { locationEntries {
-  name loadStatus locationOrLoadError { __typename } } } } }"""
-
-
-def _graphql(url: str, document: str, variables: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{url}/graphql", data=json.dumps({"query": document, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer = json.load(response)
-    assert "errors" not in answer, answer
-    return answer["data"]
-
-
 def _wait_for(what: str, predicate, processes: dict[str, subprocess.Popen], logs: Path):
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -72,16 +58,6 @@ def _wait_for(what: str, predicate, processes: dict[str, subprocess.Popen], logs
 
 def _tails(logs: Path) -> str:
     return "\n".join(f"--- {log.name}\n{log.read_text()[-2000:]}" for log in sorted(logs.iterdir()))
-
-
-def _location_loaded(url: str) -> bool:
-    entries = _graphql(url, LOCATIONS)["workspaceOrError"]["locationEntries"]
-    return [(e["name"], e["loadStatus"], e["locationOrLoadError"]["__typename"]) for e in entries] \
-        == [("imdb_pipeline", "LOADED", "RepositoryLocation")]  # fmt: skip
-
-
-def _run_status(url: str, run_id: str) -> str:
-    return _graphql(url, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
 
 
 def _outside_containers(command: list[str], port: int, dagster_home: Path) -> list[str]:
@@ -131,7 +107,8 @@ def test_the_compose_processes_launch_a_run_from_the_webserver(postgres_server, 
                     start_new_session=True,
                 )  # fmt: skip
         web = f"http://127.0.0.1:{web_port}"
-        _wait_for("the code location", lambda: _location_loaded(web), processes, logs)
+        _wait_for("the code location", lambda: location_loaded(web, "imdb_pipeline"), processes,
+                  logs)  # fmt: skip
 
         # The compose file's healthchecks pass against these processes.
         for name in ("user_code", "webserver"):
@@ -142,7 +119,7 @@ def test_the_compose_processes_launch_a_run_from_the_webserver(postgres_server, 
                                   timeout=60, check=False)  # fmt: skip
             assert done.returncode == 0, (name, done.stdout, done.stderr)
 
-        launched = _graphql(web, LAUNCH, {"params": {
+        launched = graphql(web, LAUNCH, {"params": {
             "selector": {"repositoryLocationName": "imdb_pipeline",
                          "repositoryName": "__repository__", "jobName": imdb_movies_etl.name},
             "runConfigData": {},
@@ -151,9 +128,9 @@ def test_the_compose_processes_launch_a_run_from_the_webserver(postgres_server, 
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]
         _wait_for("the run to end",
-                  lambda: _run_status(web, run_id) in ("SUCCESS", "FAILURE", "CANCELED"),
+                  lambda: run_status(web, run_id) in DONE,
                   processes, logs)  # fmt: skip
-        assert _run_status(web, run_id) == "SUCCESS", _tails(logs)
+        assert run_status(web, run_id) == "SUCCESS", _tails(logs)
 
         # The run waited in the queue, and the daemon took it from there and launched it (the
         # webserver never launches a queued run): LocalRunLauncher tagged the launching host.

@@ -108,9 +108,13 @@ def stg_movies(day: dt.date, thresholds: QualityThresholds) -> TableSuite:
             Rule("reject_rate_below_ceiling",
                  f"At most {ceiling:.0%} of the day's rows were rejected; more means the export "
                  "itself is broken.", Severity.ERROR, (
+                     # Above the ceiling, the day's rejected rows are the offending ones:
+                     # the samples name them (line, movie_id, reason), not just the counts.
                      unexpected_rows(
-                         f"SELECT * FROM ({_reject_rate(day)}) r WHERE r.rejected + r.staged > 0 "
-                         f"AND r.rejected::float / (r.rejected + r.staged) > {ceiling}",
+                         f"SELECT source_line, movie_id, reason {_rejects_of(day)} AND EXISTS ("
+                         f"SELECT 1 FROM ({_reject_rate(day)}) r WHERE r.rejected + r.staged > 0 "
+                         f"AND r.rejected::float / (r.rejected + r.staged) > {ceiling}) "
+                         "ORDER BY source_line",
                          "reject rate under the ceiling"),
                  ), measure=(
                      # The rate itself (unexpected_percent stands for the rule), its parts and

@@ -31,7 +31,8 @@ DIRTY = {
     ("staging/stg_movies", "reject_rate_below_ceiling"): (
         (f"INSERT INTO staging.stg_movies_rejects SELECT DATE '{DAY}', 1000 + g, 'tt1', 'bad', "
          "'x' FROM generate_series(1, 5) g"),
-        ERROR, "reject rate under the ceiling", None),
+        ERROR, "reject rate under the ceiling",
+        {"source_line": 1001, "movie_id": "tt1", "reason": "bad"}),
     ("core/dim_movies", "keys_are_unique"): (
         ("ALTER TABLE core.dim_movies DROP CONSTRAINT dim_movies_pkey; "
          "UPDATE core.dim_movies SET movie_key = 1 WHERE movie_key = 2"),
