@@ -239,7 +239,8 @@ def _measured(url: str, measures: dict[str, str], suite: TableSuite, day) -> dic
             measured = {}
             for name, query in measures.items():
                 cursor.execute(_on_slice(query, suite, day))
-                measured[name] = (_records(cursor) or [{}])[0]
+                row = (_records(cursor) or [{}])[0]
+                measured[name] = masking.mask_record(row, suite.sensitive_columns)
             return measured
     finally:
         connection.close()

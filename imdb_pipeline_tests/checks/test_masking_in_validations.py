@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import psycopg2
 
 from imdb_pipeline.checks import gx_data_docs, gx_runner
-from imdb_pipeline.checks.rules import Rule, Severity, TableSuite, expect, unexpected_rows
+from imdb_pipeline.checks.rules import (
+    Rule,
+    Severity,
+    TableSuite,
+    expect,
+    unexpected_rows,
+)
 from imdb_pipeline.lib.masking import MASK
 from imdb_pipeline.lib.warehouse_tables import Column, Table
 
