@@ -280,6 +280,13 @@ def test_every_channel_is_off_by_default():
     assert settings.channels == []
     assert settings.ui_base_url == "http://127.0.0.1:3000"
     assert settings.pagerduty_events_url == "https://events.pagerduty.com/v2/enqueue"
+    assert not settings.include_samples
+
+
+def test_samples_in_alerts_are_switched_on_by_the_environment():
+    assert notification_settings({"IMDB_ALERT_INCLUDE_SAMPLES": "true"}).include_samples
+    with pytest.raises(ValueError, match="IMDB_ALERT_INCLUDE_SAMPLES='yes' must be true or false"):
+        notification_settings({"IMDB_ALERT_INCLUDE_SAMPLES": "yes"})
 
 
 def test_settings_from_the_environment_keep_secrets_out_of_repr():
