@@ -115,21 +115,25 @@ def check_error_text(
 ) -> str:
     """A failed check's description, facts, counts and `links` (label: URL) as plain text.
 
-    Values from the data (samples, listed values, queries over rows) only with
-    `include_samples`; the others are named, so the reader knows where to look. Rows shown
-    have their `sensitive` columns masked."""
+    Values from the data (samples, listed values, queries over rows) come last, and only with
+    `include_samples`, with their `sensitive` columns masked; otherwise they are named, so the
+    reader knows where to look. Links come before them: trimming a long text keeps them."""
+    facts = {key: value for key, value in metadata.items()
+             if key in CHECK_FACTS or _is_figure(value)}  # fmt: skip
+    data = {key: value for key, value in metadata.items() if key not in facts}
     lines = [description or "the check failed"]
-    withheld = []
-    for key, value in metadata.items():
-        if include_samples or key in CHECK_FACTS or _is_figure(value):
-            shown = masking.mask_nested(value, sensitive)
-            lines.append(f"{key}: {trim(str(shown), MAX_METADATA_VALUE_CHARS)}")
-        else:
-            withheld.append(key)
-    if withheld:
-        lines.append(f"Not shown here (values from the data; see the check): {', '.join(withheld)}")
+    lines += [_metadata_line(key, value) for key, value in facts.items()]
     lines += [f"{label}: {url}" for label, url in (links or {}).items()]
+    if include_samples:
+        lines += [_metadata_line(key, masking.mask_nested(value, sensitive))
+                  for key, value in data.items()]  # fmt: skip
+    elif data:
+        lines.append(f"Not shown here (values from the data; see the check): {', '.join(data)}")
     return "\n".join(lines)
+
+
+def _metadata_line(key: str, value: object) -> str:
+    return f"{key}: {trim(str(value), MAX_METADATA_VALUE_CHARS)}"
 
 
 def _is_figure(value: object) -> bool:

@@ -214,10 +214,10 @@ def test_check_alerts_carry_counts_and_links_and_no_value_from_the_data():
         "failed_expectations: ['email at work']",
         "unexpected_count: 3",
         "unexpected_percent: 1.5",
-        ("Not shown here (values from the data; see the check): samples, unknown_values, "
-         "rejects_query"),
         f"Check: {LINKS['Check']}",
         "data_docs: http://docs.example:3001/validations/staging/people/run.html",
+        ("Not shown here (values from the data; see the check): samples, unknown_values, "
+         "rejects_query"),
     ]
     assert "p1" not in text and "alice" not in text
 
