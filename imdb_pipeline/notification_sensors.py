@@ -12,16 +12,21 @@ A blocking ERROR check that fails makes its step and the run fail: it is reporte
 run-failure message (which names it), never again as a check failure. The two sensors react to
 different run statuses, so no run is reported by both; each sensor's cursor sees a run once.
 
+A check's alert carries its counts and links (the check in the UI, its Data Docs page), not its
+samples, unless IMDB_ALERT_INCLUDE_SAMPLES=true; sensitive columns are masked even then.
+
 With no IMDB_SMTP_*, IMDB_SLACK_* or IMDB_PAGERDUTY_* variables set, both sensors send nothing.
 """
 
 import dagster as dg
 from dagster._core.events import RunFailureReason
 
-from imdb_pipeline.lib import lost_steps
+from imdb_pipeline.lib import lost_steps, masking
 from imdb_pipeline.lib import notifications as notes
+from imdb_pipeline.lib.warehouse_tables import declared_table
 from imdb_pipeline.resources.notifications import (
     NotificationError,
+    NotificationSettings,
     Notifier,
     notification_settings,
 )
@@ -50,7 +55,7 @@ def notify_on_run_failure(context: dg.RunFailureSensorContext) -> None:
         step_failures.append(lost)
     planned = notes.for_failed_run(
         run.job_name, run.run_id, settings.ui_base_url, step_failures,
-        _failed_error_checks(context.instance, run.run_id), run_error,
+        _failed_error_checks(context.instance, run.run_id, settings), run_error,
         failed_from_outside=_failed_from_outside(context.failure_event),
     )  # fmt: skip
     _send_all(Notifier(settings, context.log), planned)
@@ -67,10 +72,10 @@ def notify_on_failed_error_checks(context: dg.RunStatusSensorContext) -> None:
     settings = notification_settings()
     if not settings.channels:
         return
-    failed_checks = _failed_error_checks(context.instance, run.run_id)
+    failed_checks = _failed_error_checks(context.instance, run.run_id, settings)
     planned = notes.for_succeeded_run(
         run.job_name, run.run_id, settings.ui_base_url, failed_checks,
-        previous_run_alerted=_previous_run_alerted(context.instance, run),
+        previous_run_alerted=_previous_run_alerted(context.instance, run, settings),
     )  # fmt: skip
     notifier = Notifier(settings, context.log)
     _send_all(notifier, planned)
@@ -100,21 +105,38 @@ def _events(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEve
     return [record.event_log_entry.dagster_event for record in records]
 
 
-def _failed_error_checks(instance: dg.DagsterInstance, run_id: str) -> list[notes.CheckFailure]:
+def _failed_error_checks(
+    instance: dg.DagsterInstance, run_id: str, settings: NotificationSettings
+) -> list[notes.CheckFailure]:
     failures = []
     for event in _events(instance, run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = event.event_specific_data
         if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
-        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        asset_path = evaluation.asset_key.path
+        links = {"Check": notes.check_url(settings.ui_base_url, asset_path, evaluation.check_name)}
+        metadata = {}
+        for key, value in evaluation.metadata.items():
+            if isinstance(value, dg.UrlMetadataValue):
+                links[key] = value.value
+            else:
+                metadata[key] = value.value
         if evaluation.partition:
             metadata = {"partition": evaluation.partition, **metadata}
         failures.append(notes.CheckFailure(
             name=f"{evaluation.asset_key.to_user_string()}/{evaluation.check_name}",
             step_key=event.step_key,
-            error=notes.check_error_text(evaluation.description, metadata),
+            error=notes.check_error_text(
+                evaluation.description, metadata, links,
+                include_samples=settings.include_samples, sensitive=_sensitive(asset_path)),
         ))  # fmt: skip
     return failures
+
+
+def _sensitive(asset_path: list[str]) -> frozenset[str]:
+    """The sensitive columns of the checked table (none for an asset that is no table)."""
+    table = declared_table(*asset_path) if len(asset_path) == 2 else None
+    return masking.sensitive_columns(table) if table else frozenset()
 
 
 def _run_error(failure_event: dg.DagsterEvent) -> str:
@@ -130,7 +152,9 @@ def _failed_from_outside(failure_event: dg.DagsterEvent) -> bool:
     return reason != RunFailureReason.STEP_FAILURE
 
 
-def _previous_run_alerted(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
+def _previous_run_alerted(
+    instance: dg.DagsterInstance, run: dg.DagsterRun, settings: NotificationSettings
+) -> bool:
     """Whether the job's previous finished run failed or failed an ERROR check."""
     record = instance.get_run_record_by_id(run.run_id)
     filters = dg.RunsFilter(
@@ -140,5 +164,5 @@ def _previous_run_alerted(instance: dg.DagsterInstance, run: dg.DagsterRun) -> b
     if not previous:
         return False
     return previous[0].status == dg.DagsterRunStatus.FAILURE or bool(
-        _failed_error_checks(instance, previous[0].run_id)
+        _failed_error_checks(instance, previous[0].run_id, settings)
     )

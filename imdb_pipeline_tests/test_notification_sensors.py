@@ -20,6 +20,8 @@ from imdb_pipeline_tests.lib.test_notifications import (
 )
 
 UI = "http://ui.example:3000"
+DOCS = "http://docs.example:3001/validations/core/dim_movies/run.html"
+SAMPLE_ID = "tt0111161"
 
 
 class StageConfig(dg.Config):
@@ -42,7 +44,11 @@ def dim_movies() -> int:
 def keys_are_unique() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=False, severity=dg.AssetCheckSeverity.ERROR,
-        description="movie_key is not unique", metadata={"unexpected_count": 2},
+        description="movie_key is not unique", metadata={
+            "unexpected_count": 2,
+            "samples": dg.MetadataValue.json({"movie_key unique": [{"movie_id": SAMPLE_ID}]}),
+            "data_docs": dg.MetadataValue.url(DOCS),
+        },
     )  # fmt: skip
 
 
@@ -203,8 +209,24 @@ def test_a_failed_error_check_in_a_successful_run_sends_one_alert_per_channel(in
         "movie_key is not unique",
         "unexpected_count: 2",
         f"{UI}/runs/{run_id}",
+        f"Check: {UI}/assets/dim_movies?view=checks&checkDetail=keys_are_unique",
+        f"data_docs: {DOCS}",
+        "Not shown here (values from the data; see the check): samples",
     )
     assert pagerduty["event_action"] == "trigger"
+    # Counts and links only: no value from the data.
+    assert SAMPLE_ID not in mail.get_content() + str(slack) + str(pagerduty)
+
+
+def test_check_alerts_carry_samples_when_switched_on(instance, receivers, monkeypatch):
+    monkeypatch.setenv("IMDB_ALERT_INCLUDE_SAMPLES", "true")
+    mails, received = receivers
+    result = execute(instance, "checked_etl")
+
+    evaluate(notify_on_failed_error_checks, instance, result)
+
+    mail, slack, pagerduty = one_per_channel(mails, received)
+    assert_mentions(mail, slack, pagerduty, "unexpected_count: 2", SAMPLE_ID, f"data_docs: {DOCS}")
 
 
 def test_a_failed_check_of_a_day_names_its_day(instance, receivers):

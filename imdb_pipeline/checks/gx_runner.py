@@ -8,7 +8,8 @@ A validation first asks only whether each expectation holds (GX's BOOLEAN_ONLY r
 one aggregate query per table for the column rules, one count per query rule). Only a suite
 that fails is validated again with details for the steward (counts, and sample values with the
 columns that name their rows): on clean data no query is spent on samples that would come back
-empty.
+empty. The values of sensitive columns are masked in both the samples and the stored results
+that Data Docs show (`gx_masking.py`).
 """
 
 import datetime as dt
@@ -19,8 +20,9 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from imdb_pipeline.checks import gx_data_docs, gx_project
+from imdb_pipeline.checks import gx_data_docs, gx_masking, gx_project
 from imdb_pipeline.checks.rules import Rule, TableSuite
+from imdb_pipeline.lib import masking
 from imdb_pipeline.lib.postgres_url import libpq_url, sqlalchemy_url
 from imdb_pipeline.lib.sql_text import plain, quote
 
@@ -94,15 +96,17 @@ def validate(
                     )
                 )
             )
+        sensitive = {suite.name: suite.sensitive_columns for suite in suites}
         try:
             checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
                 name=name, validation_definitions=definitions,
                 result_format={"result_format": "BOOLEAN_ONLY"}))  # fmt: skip
-            validations = {
-                validation.suite_name: (key, validation)
-                for key, validation in checkpoint.run().run_results.items()
-            }
-            _validate_failed_in_detail(checkpoint, definitions, suites, validations)
+            with gx_masking.results_stored_masked(context, sensitive):
+                validations = {
+                    validation.suite_name: (key, validation)
+                    for key, validation in checkpoint.run().run_results.items()
+                }
+                _validate_failed_in_detail(checkpoint, definitions, suites, validations)
         finally:
             # GX keeps a pooled SQLAlchemy engine per data source; close it, or every
             # validation in a long-lived process would hold warehouse connections open.
@@ -190,11 +194,13 @@ def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutco
         outcome.success = False
         outcome.error = errors[0].splitlines()[0]
         return outcome
+    sensitive = suite.sensitive_columns
     if "unexpected_rows_query" in result.expectation_config.kwargs:
         outcome.unexpected_count = details.get("observed_value")
         if not outcome.success:
             query = result.expectation_config.kwargs["unexpected_rows_query"]
-            outcome.samples = _sample_rows(url, query, suite, day)
+            rows = _sample_rows(url, query, suite, day)
+            outcome.samples = [masking.mask_record(row, sensitive) for row in rows]
     else:
         outcome.unexpected_count = details.get("unexpected_count")
         outcome.unexpected_percent = details.get("unexpected_percent")
@@ -206,6 +212,10 @@ def _outcome(result, meta, suite: TableSuite, url: str, day) -> ExpectationOutco
             samples = (details.get("partial_unexpected_index_list")
                        or details.get("partial_unexpected_list") or [])  # fmt: skip
             outcome.samples = list(samples)[:SAMPLE_LIMIT]
+        # Masked already on the way to the results store; again here, so that the check's
+        # metadata never depends on that path.
+        columns = masking.expectation_columns(result.expectation_config.kwargs)
+        outcome.samples = masking.mask_samples(outcome.samples, columns, sensitive)
     return outcome
 
 
@@ -229,7 +239,8 @@ def _measured(url: str, measures: dict[str, str], suite: TableSuite, day) -> dic
             measured = {}
             for name, query in measures.items():
                 cursor.execute(_on_slice(query, suite, day))
-                measured[name] = (_records(cursor) or [{}])[0]
+                row = (_records(cursor) or [{}])[0]
+                measured[name] = masking.mask_record(row, suite.sensitive_columns)
             return measured
     finally:
         connection.close()

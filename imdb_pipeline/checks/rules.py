@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from imdb_pipeline.lib import masking
 from imdb_pipeline.lib.warehouse_tables import Table
 
 
@@ -69,6 +70,11 @@ class TableSuite:
         """The columns that name a row, shown beside each offending value of a row-level
         expectation: the primary key without the day (a movie's `movie_id`)."""
         return tuple(name for name in self.target.primary_key if name != self.partition_column)
+
+    @property
+    def sensitive_columns(self) -> frozenset[str]:
+        """The columns whose values are masked in samples, Data Docs and alerts."""
+        return masking.sensitive_columns(self.target)
 
     @property
     def asset_path(self) -> tuple[str, ...]:

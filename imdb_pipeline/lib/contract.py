@@ -1,6 +1,10 @@
 """The source contract of `imdb_movies.csv`, defined once.
 
 Parsing, the staging table's column types and the data-quality rules all read this module.
+
+A column can be marked `sensitive`: its values are then masked wherever the checks show data
+(samples in check metadata, Data Docs, alerts; see `lib/masking.py`). None of IMDb's columns
+is: they are public facts about movies and the public names of the people who made them.
 """
 
 import datetime as dt
@@ -33,6 +37,8 @@ class SourceColumn:
     max_items: int | None = None  # lists only
     # Units a number may be written with, dropped when read (`142 min`).
     units: tuple[str, ...] = ()
+    # Personal or confidential values (none of IMDb's): masked in samples, Data Docs and alerts.
+    sensitive: bool = False
 
     def __post_init__(self):
         if self.kind is Kind.LIST and (self.max_length is None or self.max_items is None):

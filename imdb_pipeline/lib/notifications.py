@@ -15,16 +15,28 @@ One message per thing that failed, never two:
   job's previous finished run had failed (or failed an ERROR check) it is announced as
   `recovered`.
 WARN checks never notify: the UI shows them.
+
+An alert about a check carries its counts and links (the check in the Dagster UI, its Data Docs
+page), never values from the data: samples, listed values and queries stay in the UI, behind
+its access control, unless the deployment asks for them (`include_samples`). Even then the
+values of sensitive columns are masked (`lib/masking.py`); they are masked at the source too.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
+from urllib.parse import quote, urlencode
+
+from imdb_pipeline.lib import masking
 
 PIPELINE = "imdb_pipeline"
 MAX_ERROR_CHARS = 2000
 MAX_METADATA_VALUE_CHARS = 300
+
+# A failed check's metadata that describes the check, not the data: in every alert, like its
+# numbers (counts, rates). The rest (samples, listed values, queries) only when asked for.
+CHECK_FACTS = ("partition", "slice", "failed_expectations", "error", "errors")
 
 Kind = Literal["run_failure", "check_failure", "recovered", "source_timeout"]
 
@@ -87,12 +99,45 @@ def notification(
     )  # fmt: skip
 
 
-def check_error_text(description: str | None, metadata: Mapping[str, object]) -> str:
-    """A failed check's description and metadata (unexpected counts, samples) as plain text."""
+def check_url(base_url: str, asset_path: Sequence[str], check_name: str) -> str:
+    """The check's page in the Dagster UI (its latest evaluations)."""
+    path = "/".join(quote(part, safe="") for part in asset_path)
+    query = urlencode({"view": "checks", "checkDetail": check_name})
+    return f"{base_url.rstrip('/')}/assets/{path}?{query}"
+
+
+def check_error_text(
+    description: str | None,
+    metadata: Mapping[str, object],
+    links: Mapping[str, str] | None = None,
+    include_samples: bool = False,
+    sensitive: frozenset[str] = frozenset(),
+) -> str:
+    """A failed check's description, facts, counts and `links` (label: URL) as plain text.
+
+    Values from the data (samples, listed values, queries over rows) come last, and only with
+    `include_samples`, with their `sensitive` columns masked; otherwise they are named, so the
+    reader knows where to look. Links come before them: trimming a long text keeps them."""
+    facts = {key: value for key, value in metadata.items()
+             if key in CHECK_FACTS or _is_figure(value)}  # fmt: skip
+    data = {key: value for key, value in metadata.items() if key not in facts}
     lines = [description or "the check failed"]
-    for key, value in metadata.items():
-        lines.append(f"{key}: {trim(str(value), MAX_METADATA_VALUE_CHARS)}")
+    lines += [_metadata_line(key, value) for key, value in facts.items()]
+    lines += [f"{label}: {url}" for label, url in (links or {}).items()]
+    if include_samples:
+        lines += [_metadata_line(key, masking.mask_nested(value, sensitive))
+                  for key, value in data.items()]  # fmt: skip
+    elif data:
+        lines.append(f"Not shown here (values from the data; see the check): {', '.join(data)}")
     return "\n".join(lines)
+
+
+def _metadata_line(key: str, value: object) -> str:
+    return f"{key}: {trim(str(value), MAX_METADATA_VALUE_CHARS)}"
+
+
+def _is_figure(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def for_failed_run(

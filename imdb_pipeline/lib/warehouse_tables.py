@@ -57,7 +57,9 @@ SHARED_DESCRIPTIONS = {
 def _columns(spec: str) -> tuple[Column, ...]:
     """`name type [not null] [-- description]` per line, a line of its own starting with `--`
     going on with the description: a compact, readable way to declare a table. A column
-    without a description takes its `SHARED_DESCRIPTIONS` one; there must be one."""
+    without a description takes its `SHARED_DESCRIPTIONS` one; there must be one. A column named
+    as a sensitive source column (`contract`) is sensitive: a value keeps its column's name
+    through the warehouse."""
     columns: list[Column] = []
     for line in spec.strip().splitlines():
         line = line.strip()
@@ -71,9 +73,9 @@ def _columns(spec: str) -> tuple[Column, ...]:
         if not description:
             raise ValueError(f"column {name} has no description")
         not_null = type_.endswith(" not null")
-        columns.append(
-            Column(name, type_.removesuffix(" not null"), not not_null, description)
-        )
+        source = contract.BY_NAME.get(name)
+        columns.append(Column(name, type_.removesuffix(" not null"), not not_null, description,
+                              sensitive=bool(source and source.sensitive)))  # fmt: skip
     return tuple(columns)
 
 

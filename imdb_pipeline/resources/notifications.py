@@ -36,6 +36,8 @@ ENV_SMTP_ALLOW_PLAINTEXT_LOGIN = "IMDB_SMTP_ALLOW_PLAINTEXT_LOGIN"
 ENV_SLACK_WEBHOOK_URL = "IMDB_SLACK_WEBHOOK_URL"
 ENV_PAGERDUTY_ROUTING_KEY = "IMDB_PAGERDUTY_ROUTING_KEY"
 ENV_PAGERDUTY_EVENTS_URL = "IMDB_PAGERDUTY_EVENTS_URL"
+# Samples and other values from the data in check alerts (sensitive columns masked even then).
+ENV_ALERT_INCLUDE_SAMPLES = "IMDB_ALERT_INCLUDE_SAMPLES"
 
 DEFAULT_UI_BASE_URL = "http://127.0.0.1:3000"
 DEFAULT_SMTP_PORT = 25
@@ -88,6 +90,8 @@ class NotificationSettings:
     slack_webhook_url: str | None = field(default=None, repr=False)
     pagerduty_routing_key: str | None = field(default=None, repr=False)
     pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
+    # Off: alerts about checks carry counts and links, and no value from the data.
+    include_samples: bool = False
 
     @property
     def channels(self) -> list[str]:
@@ -107,6 +111,7 @@ def notification_settings(environ: Mapping[str, str] = os.environ) -> Notificati
         slack_webhook_url=environ.get(ENV_SLACK_WEBHOOK_URL) or None,
         pagerduty_routing_key=environ.get(ENV_PAGERDUTY_ROUTING_KEY) or None,
         pagerduty_events_url=environ.get(ENV_PAGERDUTY_EVENTS_URL) or DEFAULT_PAGERDUTY_EVENTS_URL,
+        include_samples=_flag(environ, ENV_ALERT_INCLUDE_SAMPLES),
     )
 
 

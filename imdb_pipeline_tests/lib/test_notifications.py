@@ -180,9 +180,56 @@ def test_pagerduty_trigger_and_resolve_share_a_stable_dedup_key():
 
 
 def test_check_error_text_lists_description_and_metadata():
-    text = notes.check_error_text("3 bad ids", {"unexpected_count": 3, "samples": ["x"] * 500})
+    text = notes.check_error_text("3 bad ids", {"unexpected_count": 3, "samples": ["x"] * 500},
+                                  include_samples=True)  # fmt: skip
     assert text.splitlines()[:2] == ["3 bad ids", "unexpected_count: 3"]
+    assert "samples: ['x', 'x'" in text
     assert len(text) < 500
+
+
+CHECK_METADATA = {
+    "slice": "snapshot_date = 2024-06-01",
+    "failed_expectations": ["email at work"],
+    "unexpected_count": 3,
+    "unexpected_percent": 1.5,
+    "samples": {"email at work": [{"person_id": "p1", "email": "alice@private.example.com"}]},
+    "unknown_values": "alice@private.example.com (1)",
+    "rejects_query": "SELECT * FROM staging.stg_movies_rejects WHERE person_id = 'p1'",
+}
+LINKS = {"Check": notes.check_url(BASE_URL, ["staging", "people"], "emails_are_work_addresses"),
+         "data_docs": "http://docs.example:3001/validations/staging/people/run.html"}  # fmt: skip
+
+
+def test_a_checks_page_in_the_ui():
+    assert LINKS["Check"] == ("http://ui.example:3000/assets/staging/people?view=checks"
+                              "&checkDetail=emails_are_work_addresses")  # fmt: skip
+
+
+def test_check_alerts_carry_counts_and_links_and_no_value_from_the_data():
+    text = notes.check_error_text("E-mail addresses are work addresses.", CHECK_METADATA, LINKS)
+
+    assert text.splitlines() == [
+        "E-mail addresses are work addresses.",
+        "slice: snapshot_date = 2024-06-01",
+        "failed_expectations: ['email at work']",
+        "unexpected_count: 3",
+        "unexpected_percent: 1.5",
+        f"Check: {LINKS['Check']}",
+        "data_docs: http://docs.example:3001/validations/staging/people/run.html",
+        ("Not shown here (values from the data; see the check): samples, unknown_values, "
+         "rejects_query"),
+    ]
+    assert "p1" not in text and "alice" not in text
+
+
+def test_check_alerts_switched_to_samples_mask_the_sensitive_columns():
+    text = notes.check_error_text("E-mail addresses are work addresses.", CHECK_METADATA, LINKS,
+                                  include_samples=True, sensitive=frozenset({"email"}))  # fmt: skip
+
+    assert "samples: {'email at work': [{'person_id': 'p1', 'email': '•••'}]}" in text
+    assert "'email': 'alice" not in text
+    assert "Not shown" not in text
+    assert LINKS["Check"] in text
 
 
 # The no-duplicate rule
@@ -233,6 +280,13 @@ def test_every_channel_is_off_by_default():
     assert settings.channels == []
     assert settings.ui_base_url == "http://127.0.0.1:3000"
     assert settings.pagerduty_events_url == "https://events.pagerduty.com/v2/enqueue"
+    assert not settings.include_samples
+
+
+def test_samples_in_alerts_are_switched_on_by_the_environment():
+    assert notification_settings({"IMDB_ALERT_INCLUDE_SAMPLES": "true"}).include_samples
+    with pytest.raises(ValueError, match="IMDB_ALERT_INCLUDE_SAMPLES='yes' must be true or false"):
+        notification_settings({"IMDB_ALERT_INCLUDE_SAMPLES": "yes"})
 
 
 def test_settings_from_the_environment_keep_secrets_out_of_repr():
