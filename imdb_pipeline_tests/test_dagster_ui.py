@@ -222,6 +222,14 @@ def test_a_steward_materializes_from_the_ui_and_reads_the_checks(dagster_ui):
         assert _latest_execution(page) == ("Passed", GOOD_DAY)
         assert _metadata_value(page, "reject_rate_percent") == "3.64"  # 2 of 55 rows
 
+        # An analytics table shows its tags and its freshness policy's deadline.
+        page.goto(f"{ui.url}/assets/analytics/agg_top_movies")
+        page.get_by_text("Latest materialization").wait_for()
+        for shown in ("domain: movies", "layer: analytics", "tier: gold",
+                      "Deadline: At 04:00 AM UTC"):  # fmt: skip
+            page.get_by_text(shown, exact=True).first.wait_for()
+        screenshot(page, "ui_3_analytics_overview")
+
         # A broken export: the blocking reject-rate check fails, and the run with it.
         blocked_run = _materialize_all_from_the_graph(page, ui, BROKEN_DAY, "4_broken_day")
         assert ui.wait_for_run(blocked_run) == "FAILURE", ui.log.read_text()[-3000:]
