@@ -28,7 +28,7 @@ def _tables(url: str) -> list[tuple]:
 
 def _load(url: str, first: str, second: str) -> None:
     run = LoadRun("test-run")
-    loads = {dg.AssetKey(["analytics", t.name]): run.load(f"analytics/{t.name}", f"analytics.{t.name}")
+    loads = {dg.AssetKey(["analytics", t.name]): run.load(f"analytics/{t.name}", t.name)
              for t in (FIRST, SECOND)}  # fmt: skip
     build_side_by_side_then_swap(
         WarehouseResource(), [_group(FIRST, first), _group(SECOND, second)], ["analytics"], loads
