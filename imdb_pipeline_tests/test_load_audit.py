@@ -10,6 +10,7 @@ everything else is done: the table and its row must both be rolled back.
 import datetime as dt
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -205,7 +206,8 @@ def test_a_write_refused_half_way_has_a_failed_row_and_no_committed_one(warehous
             "total_gross_millions": [None], "avg_gross_millions": [None]}  # fmt: skip
     many = {name: list(range(1900, 11900)) if name == "year" else [1] * 10_000 for name in rows}
     many["total_movies"][-1] = None  # NOT NULL, refused at the very last row
-    frames = iter([pd.DataFrame(rows), pd.DataFrame(many)])
+    # A third write lacks a declared column: refused before the server, a failed load all the same.
+    frames = iter([pd.DataFrame(rows), pd.DataFrame(many), pd.DataFrame({"year": [2001]})])
 
     @dg.asset(key=table_key(AGG_YEARLY_REVENUE), io_manager_key=WAREHOUSE_IO_MANAGER_KEY)
     def agg_yearly_revenue():
@@ -223,3 +225,33 @@ def test_a_write_refused_half_way_has_a_failed_row_and_no_committed_one(warehous
     assert (failed.status, failed.rows_written, failed.error_class) == (
         "failed", None, "psycopg2.errors.NotNullViolation")  # fmt: skip
     assert query(warehouse_url, "SELECT count(*) FROM analytics.agg_yearly_revenue") == [(1,)]
+    third = dg.materialize([agg_yearly_revenue], resources=resources, raise_on_error=False)
+    assert [(row.status, row.error_class) for row in log(warehouse_url, third.run_id)] == [
+        ("failed", "imdb_pipeline.lib.table_data.DataShapeError")]  # fmt: skip
+
+
+def test_two_steps_creating_the_log_at_once_both_go_on(warehouse_url):
+    first = psycopg2.connect(warehouse_url)
+    try:
+        with first.cursor() as cursor:
+            load_audit.ensure_log(cursor)  # created, not yet committed
+        errors = []
+
+        def create() -> None:
+            try:
+                execute(warehouse_url, load_audit.ensure_log)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+
+        second = threading.Thread(target=create)
+        second.start()
+        second.join(timeout=1)
+        assert second.is_alive()  # waits for the first to commit its table
+        first.commit()
+        second.join(timeout=10)
+        assert not second.is_alive() and errors == []
+    finally:
+        first.close()
+    execute(warehouse_url, lambda cursor: load_audit.record(
+        cursor, load_audit.LoadRun("r").load("a/b", "a.b"), 1))  # fmt: skip
+    assert [row.status for row in log(warehouse_url)] == ["committed"]

@@ -94,28 +94,28 @@ class PostgresClient:
         """Replace the whole table (`days` None) or each of `days` with the data, in one
         transaction, recorded in the audit trail (`load_audit`: a row per day) by `load`;
         returns the write's metadata (`written`)."""
+        loads = [load(day) for day in days] if days is not None else [load(None)]
         try:
-            data = conform(data, table)
-            by_day = split_by_day(data, table, list(days)) if days is not None else None
+            # Data refused before it reaches the server is a failed load too.
+            with load_audit.audited(self.warehouse.connect, loads):
+                data = conform(data, table)
+                by_day = split_by_day(data, table, list(days)) if days is not None else None
+                with self.warehouse.build_transaction() as cursor:
+                    if by_day is None:
+                        rows = pg_tables.replace_table_from_rows(cursor, table, data.to_batches())
+                        load_audit.record(cursor, loads[0], rows)
+                    else:
+                        rows = 0
+                        for entry, (day, part) in zip(loads, by_day.items()):
+                            day_rows = pg_tables.replace_partition_from_rows(
+                                cursor, table, day, part.to_batches()
+                            )[0]
+                            load_audit.record(cursor, entry, day_rows)
+                            rows += day_rows
+                    one_day = days[0] if days is not None and len(days) == 1 else None
+                    return written(cursor, table, rows, one_day)
         except DataShapeError as error:
             raise dg.Failure(description=f"Not written: {error}", allow_retries=False) from None
-        loads = [load(day) for day in by_day] if by_day is not None else [load(None)]
-        try:
-            with load_audit.audited(self.warehouse.connect, loads), \
-                    self.warehouse.build_transaction() as cursor:
-                if by_day is None:
-                    rows = pg_tables.replace_table_from_rows(cursor, table, data.to_batches())
-                    load_audit.record(cursor, loads[0], rows)
-                else:
-                    rows = 0
-                    for entry, (day, part) in zip(loads, by_day.items()):
-                        day_rows = pg_tables.replace_partition_from_rows(
-                            cursor, table, day, part.to_batches()
-                        )[0]
-                        load_audit.record(cursor, entry, day_rows)
-                        rows += day_rows
-                one_day = days[0] if days is not None and len(days) == 1 else None
-                return written(cursor, table, rows, one_day)
         except pg_errors.DATA_ERRORS as error:
             position = pg_errors.copy_position(error)
             row = f" (row {position[0]} of the data)" if position else ""
