@@ -183,10 +183,14 @@ def test_the_readers_keep_reading_across_runs_as_the_loader(
         assert run(steward, f"SELECT count(*) FROM {table.qualified}") == [(rows,)]
     [(days,)] = run(reader, "SELECT count(DISTINCT snapshot_date) FROM core.fact_movie_performance")
     assert days == 2
-    # The steward reads staging, rejects included; the reader reads neither it nor the state.
+    # The steward reads staging, rejects included, and the audit trail of the loads made as
+    # the loader; the reader reads none of them, nor the state.
     [(rejects,)] = run(steward, "SELECT count(*) FROM staging.stg_movies_rejects")
     assert rejects > 0
+    assert run(steward, "SELECT DISTINCT db_user FROM audit.load_log WHERE snapshot_date = %s",
+               (next_day,)) == [(LOADER_ROLE,)]  # fmt: skip
     for statement in (
+        "SELECT count(*) FROM audit.load_log",
         "SELECT count(*) FROM staging.stg_movies",
         "SELECT count(*) FROM staging.stg_movies_rejects",
         "SELECT count(*) FROM pipeline_state.dimension_sources",
@@ -202,6 +206,7 @@ def test_the_readers_keep_reading_across_runs_as_the_loader(
         assert denied(reader, statement), statement
     assert denied(steward, "SELECT count(*) FROM pipeline_state.dimension_sources")
     assert denied(steward, "DELETE FROM staging.stg_movies_rejects")
+    assert denied(steward, "DELETE FROM audit.load_log")
 
 
 @pytest.mark.every_server

@@ -18,6 +18,7 @@ from imdb_pipeline.assets.core import (
     FACT_KEY,
 )
 from imdb_pipeline.assets.freshness import daily_run_freshness
+from imdb_pipeline.assets.load_context import step_run, table_load
 from imdb_pipeline.assets.warehouse_table import (
     BuiltAside,
     build_aside,
@@ -144,8 +145,11 @@ def build_analytics(
 
         selected = context.selected_asset_keys
         groups = [[key for key in group if key in selected] for group in BUILD_GROUPS]
+        run = step_run(context)
+        loads = {key: table_load(run, key, builds[key][0]) for key in selected}
         built = build_side_by_side_then_swap(
-            warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema]
+            warehouse, [build_group(keys) for keys in groups if keys], [AGG_DIRECTOR_STATS.schema],
+            loads,
         )
     with warehouse.connect() as connection, connection.cursor() as cursor:
         results = [

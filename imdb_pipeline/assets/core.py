@@ -12,6 +12,7 @@ import dagster as dg
 from psycopg2 import errors
 from psycopg2.extensions import cursor as PgCursor
 
+from imdb_pipeline.assets.load_context import step_run
 from imdb_pipeline.assets.staging import STG_MOVIES_KEY
 from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
 from imdb_pipeline.lib import (
@@ -155,7 +156,7 @@ def build_dimensions(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     builds = {key: build for key, build in DIMENSION_BUILDS.items() if key in context.selected_asset_keys}
     with warehouse.connect() as connection, connection.cursor() as cursor:
         dimension_sources.ensure_table(cursor)
-    yield from build_tables(warehouse, builds)
+    yield from build_tables(warehouse, builds, step_run(context))
 
 
 class WeightedRatingConfig(dg.Config):
@@ -248,4 +249,4 @@ def build_daily_star(
         ),
     }  # fmt: skip
     selected = {key: build for key, build in builds.items() if key in context.selected_asset_keys}
-    yield from build_tables(warehouse, selected)
+    yield from build_tables(warehouse, selected, step_run(context), day)

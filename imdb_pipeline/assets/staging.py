@@ -11,11 +11,13 @@ import datetime as dt
 import dagster as dg
 from psycopg2.extensions import cursor as PgCursor
 
+from imdb_pipeline.assets.load_context import source_sha256, table_load
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.assets.warehouse_table import table_key, table_spec, written
 from imdb_pipeline.io_managers.raw_files import DatasetFiles, RawFile, RawSource
-from imdb_pipeline.lib import pg_errors, pg_tables
+from imdb_pipeline.lib import load_audit, pg_errors, pg_tables
 from imdb_pipeline.lib.dataset_records import DatasetRecords
+from imdb_pipeline.lib.load_audit import LoadRun
 from imdb_pipeline.lib.source_file import SourceFileError
 from imdb_pipeline.lib.sql_text import quote
 from imdb_pipeline.lib.staging import StagedSource, stage, valid_row_line
@@ -57,8 +59,12 @@ def stage_movies(
     source: SourceResource,
 ):
     day = dt.date.fromisoformat(context.partition_key)
+    run = LoadRun(context.run.run_id, source_sha256(raw_file))
+    movies_load, rejects_load = (table_load(run, key, table, day) for key, table in (
+        (STG_MOVIES_KEY, STG_MOVIES), (STG_MOVIES_REJECTS_KEY, STG_MOVIES_REJECTS)))  # fmt: skip
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(load_audit.audited(warehouse.connect, [movies_load, rejects_load]))
             staged, described = _staged(stack, raw_file, source, day)
             cursor = stack.enter_context(warehouse.build_transaction())
             movies, repeated = pg_tables.replace_partition_from_rows(
@@ -78,6 +84,8 @@ def stage_movies(
             rejects_metadata = written(
                 cursor, STG_MOVIES_REJECTS, rejects.num_rows, day, reasons=_reason_counts(cursor, day)
             )
+            load_audit.record(cursor, movies_load, movies, rejects.num_rows)
+            load_audit.record(cursor, rejects_load, rejects.num_rows)
     except SourceFileError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from None
     except pg_errors.DATA_ERRORS as error:

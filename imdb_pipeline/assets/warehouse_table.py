@@ -16,7 +16,14 @@ from imdb_pipeline.constants import (
     WAREHOUSE_IO_MANAGER_KEY,
     Layer,
 )
-from imdb_pipeline.lib import column_lineage, pg_errors, pg_tables, table_owners
+from imdb_pipeline.lib import (
+    column_lineage,
+    load_audit,
+    pg_errors,
+    pg_tables,
+    table_owners,
+)
+from imdb_pipeline.lib.load_audit import Load, LoadRun
 from imdb_pipeline.lib.sql_text import day_sql, plain, quote
 from imdb_pipeline.lib.warehouse_tables import Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
@@ -119,12 +126,30 @@ def written(
 
 
 def build_tables(
-    warehouse: WarehouseResource, builds: Mapping[dg.AssetKey, Callable[[PgCursor], dict]]
+    warehouse: WarehouseResource,
+    builds: Mapping[dg.AssetKey, Callable[[PgCursor], dict]],
+    run: LoadRun,
+    day: dt.date | None = None,
 ) -> Iterator[dg.MaterializeResult]:
-    """Run a step's table builds at the same time; each returns its table's metadata."""
+    """Run a step's table builds at the same time; each returns its table's metadata, and is
+    recorded in the audit trail (`load_audit`) in its own transaction."""
     schemas = {key.path[0] for key in builds}  # see table_key
-    with retries_cannot_help(", ".join(key.to_user_string() for key in builds)):
-        for key, metadata, seconds in warehouse.build_concurrently(builds, schemas):
+    loads = {key: run.load(key.to_user_string(), ".".join(key.path), day) for key in builds}
+
+    def audited_build(key: dg.AssetKey) -> Callable[[PgCursor], dict]:
+        def build(cursor: PgCursor) -> dict:
+            metadata = builds[key](cursor)
+            load_audit.record(cursor, loads[key], metadata["dagster/row_count"])
+            return metadata
+
+        return load_audit.failing(loads[key], build)
+
+    with retries_cannot_help(", ".join(key.to_user_string() for key in builds)), \
+            load_audit.audited(warehouse.connect, loads.values()):
+        for key, metadata, seconds in warehouse.build_concurrently(
+            {key: audited_build(key) for key in builds}, schemas
+        ):
+            loads[key].committed = True
             yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "build_seconds": seconds})
 
 
@@ -179,19 +204,23 @@ def build_side_by_side_then_swap(
     warehouse: WarehouseResource,
     groups: Sequence[Callable[[PgCursor], list[BuiltAside]]],
     schemas: Sequence[str],
+    loads: Mapping[dg.AssetKey, Load],
 ) -> list[BuiltAside]:
     """Run the groups of `build_aside` calls at the same time, each in its own transaction, then
     put every table they built in place together, in one transaction: readers see all the old
     tables or all the new ones. Tables built but not put in place (a group or the swap failed)
-    are dropped."""
+    are dropped. Each table's `loads` entry is recorded in the audit trail (`load_audit`), in the
+    swap's transaction, or as failed."""
     built: list[BuiltAside] = []
     try:
-        with retries_cannot_help(", ".join(schemas)):
+        with retries_cannot_help(", ".join(schemas)), \
+                load_audit.audited(warehouse.connect, loads.values()) as started:
             for _, group, _ in warehouse.build_concurrently(dict(enumerate(groups)), schemas):
                 built.extend(group)
             with warehouse.connect() as connection, connection.cursor() as cursor:
                 for table in built:
                     pg_tables.swap_in(cursor, table.table, table.building)
+                    load_audit.record(cursor, loads[table.key], table.rows, started=started)
     finally:
         with warehouse.connect() as connection, connection.cursor() as cursor:
             for table in built:  # a no-op for those swapped in

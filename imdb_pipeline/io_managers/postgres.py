@@ -29,16 +29,19 @@ how Python steps, notebooks and `defs.load_asset_value` read them.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 import dagster as dg
 import pyarrow as pa
 from psycopg2 import errors
 
+from imdb_pipeline.assets.load_context import output_run
 from imdb_pipeline.assets.warehouse_table import written
 from imdb_pipeline.constants import SNAPSHOT_DATE
 from imdb_pipeline.io_managers.postgres_types import handler_for_type, handler_for_value
-from imdb_pipeline.lib import pg_errors, pg_tables, table_reads
+from imdb_pipeline.lib import load_audit, pg_errors, pg_tables, table_reads
+from imdb_pipeline.lib.load_audit import Load
 from imdb_pipeline.lib.table_data import (
     DataShapeError,
     arrow_schema,
@@ -53,6 +56,8 @@ from imdb_pipeline.resources.warehouse import WarehouseResource
 COLUMNS_METADATA = "columns"
 # Asset metadata of tables without a declaration: their day column, as in dagster-duckdb.
 PARTITION_EXPR_METADATA = "partition_expr"
+# The audit trail's entry of a write, for one day (None: the whole table).
+LoadAsset = Callable[[dt.date | None], Load]
 
 
 class PostgresClient:
@@ -83,25 +88,34 @@ class PostgresClient:
             columns = table_reads.catalog_columns(cursor, schema, name)
         return Table(schema, name, columns, primary_key=()) if columns else None
 
-    def write(self, table: Table, data: pa.Table, days: Sequence[dt.date] | None) -> dict:
+    def write(
+        self, table: Table, data: pa.Table, days: Sequence[dt.date] | None, load: LoadAsset
+    ) -> dict:
         """Replace the whole table (`days` None) or each of `days` with the data, in one
-        transaction; returns the write's metadata (`written`)."""
+        transaction, recorded in the audit trail (`load_audit`: a row per day) by `load`;
+        returns the write's metadata (`written`)."""
+        loads = [load(day) for day in days] if days is not None else [load(None)]
         try:
-            data = conform(data, table)
-            by_day = split_by_day(data, table, list(days)) if days is not None else None
+            # Data refused before it reaches the server is a failed load too.
+            with load_audit.audited(self.warehouse.connect, loads):
+                data = conform(data, table)
+                by_day = split_by_day(data, table, list(days)) if days is not None else None
+                with self.warehouse.build_transaction() as cursor:
+                    if by_day is None:
+                        rows = pg_tables.replace_table_from_rows(cursor, table, data.to_batches())
+                        load_audit.record(cursor, loads[0], rows)
+                    else:
+                        rows = 0
+                        for entry, (day, part) in zip(loads, by_day.items()):
+                            day_rows = pg_tables.replace_partition_from_rows(
+                                cursor, table, day, part.to_batches()
+                            )[0]
+                            load_audit.record(cursor, entry, day_rows)
+                            rows += day_rows
+                    one_day = days[0] if days is not None and len(days) == 1 else None
+                    return written(cursor, table, rows, one_day)
         except DataShapeError as error:
             raise dg.Failure(description=f"Not written: {error}", allow_retries=False) from None
-        try:
-            with self.warehouse.build_transaction() as cursor:
-                if by_day is None:
-                    rows = pg_tables.replace_table_from_rows(cursor, table, data.to_batches())
-                else:
-                    rows = sum(
-                        pg_tables.replace_partition_from_rows(cursor, table, day, part.to_batches())[0]
-                        for day, part in by_day.items()
-                    )
-                one_day = days[0] if days is not None and len(days) == 1 else None
-                return written(cursor, table, rows, one_day)
         except pg_errors.DATA_ERRORS as error:
             position = pg_errors.copy_position(error)
             row = f" (row {position[0]} of the data)" if position else ""
@@ -135,7 +149,9 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
                 f"{'not partitioned' if days is None else 'partitioned'}: declare both alike",
                 allow_retries=False,
             )
-        context.add_output_metadata(PostgresClient(self.warehouse).write(table, data, days))
+        run, asset = output_run(context), context.asset_key.to_user_string()
+        load = functools.partial(run.load, asset, f"{table.schema}.{table.name}")
+        context.add_output_metadata(PostgresClient(self.warehouse).write(table, data, days, load))
 
     def load_input(self, context: dg.InputContext):
         handler = handler_for_type(context.dagster_type.typing_type)

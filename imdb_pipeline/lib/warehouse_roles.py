@@ -31,11 +31,10 @@ from psycopg2.extensions import encrypt_password
 
 from imdb_pipeline.constants import BI_READER_ROLE, LOADER_ROLE, STEWARD_ROLE, Layer
 from imdb_pipeline.lib import dimension_sources, masking_views
+from imdb_pipeline.lib.load_audit import AUDIT_SCHEMA
 from imdb_pipeline.lib.sql_text import quote
 from imdb_pipeline.lib.warehouse_tables import WAREHOUSE_TABLES, Table
 
-# The load log written in each load's transaction.
-AUDIT_SCHEMA = "audit"
 LOADER_SCHEMAS = (
     Layer.STAGING.value, Layer.CORE.value, Layer.ANALYTICS.value,
     dimension_sources.SCHEMA, AUDIT_SCHEMA,

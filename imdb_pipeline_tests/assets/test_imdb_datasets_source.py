@@ -3,6 +3,7 @@ whole graph, into exactly the rows a plain reading of the files gives; a broken 
 raw step naming it, and the warehouse keeps its tables."""
 
 import gzip
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -105,6 +106,11 @@ def test_the_five_files_go_through_the_whole_graph_into_exactly_the_rows_they_de
     assert staging["unrated_titles"].value == sum(
         1 for row in fixture.titles().values() if row[0] == "movie" and row[2] == "0" and row[6] is None)
     assert staging["rows_read"].value == len(expected)
+    # The audit trail names the five files by one SHA-256: that of their `sha256sum` lines.
+    lines = "".join(f"{hashlib.sha256((datasets / name).read_bytes()).hexdigest()}  {name}\n"
+                    for name in sorted(file.name for file in FILES))  # fmt: skip
+    assert query(warehouse_url, "SELECT DISTINCT source_sha256 FROM audit.load_log") == [
+        (hashlib.sha256(lines.encode()).hexdigest(),)]  # fmt: skip
 
 
 def metadata_of(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:

@@ -7,6 +7,7 @@ from imdb_pipeline.assets.warehouse_table import (
     build_aside,
     build_side_by_side_then_swap,
 )
+from imdb_pipeline.lib.load_audit import LoadRun
 from imdb_pipeline.lib.warehouse_tables import Column, Table
 from imdb_pipeline.resources.warehouse import WarehouseResource
 from imdb_pipeline_tests.conftest import query
@@ -26,8 +27,11 @@ def _tables(url: str) -> list[tuple]:
 
 
 def _load(url: str, first: str, second: str) -> None:
+    run = LoadRun("test-run")
+    loads = {dg.AssetKey(["analytics", t.name]): run.load(f"analytics/{t.name}", t.name)
+             for t in (FIRST, SECOND)}  # fmt: skip
     build_side_by_side_then_swap(
-        WarehouseResource(), [_group(FIRST, first), _group(SECOND, second)], ["analytics"]
+        WarehouseResource(), [_group(FIRST, first), _group(SECOND, second)], ["analytics"], loads
     )
 
 
