@@ -169,6 +169,26 @@ def sample_source(monkeypatch) -> Path:
     return SAMPLE
 
 
+@contextmanager
+def module_warehouse(server: embedded_postgres.EmbeddedPostgres, tmp_path_factory) -> Iterator[str]:
+    """For a module's fixture: a database of its own on `server`, set as IMDB_WAREHOUSE_URL with
+    the bundled sample as source and nothing of the developer's environment; dropped after."""
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    admin(server, f'CREATE DATABASE "{database}"')
+    url = server.url(database)
+    try:
+        with pytest.MonkeyPatch.context() as environment:
+            for name in [name for name in os.environ if name.startswith("IMDB_")]:
+                environment.delenv(name)
+            environment.delenv("DAGSTER_HOME", raising=False)
+            environment.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("pipeline_home")))
+            environment.setenv(ENV_WAREHOUSE_URL, url)
+            environment.setenv(ENV_SOURCE_URI, str(SAMPLE))
+            yield url
+    finally:
+        admin(server, f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
 def admin(server: embedded_postgres.EmbeddedPostgres, statement: str) -> None:
     connection = psycopg2.connect(server.url("postgres"))
     try:

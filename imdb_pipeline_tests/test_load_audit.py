@@ -9,9 +9,7 @@ everything else is done: the table and its row must both be rolled back.
 
 import datetime as dt
 import hashlib
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,12 +21,7 @@ import pytest
 from imdb_pipeline.assets.analytics import build_analytics
 from imdb_pipeline.assets.core import DIM_GENRES_KEY, build_dimensions
 from imdb_pipeline.assets.warehouse_table import table_key
-from imdb_pipeline.constants import (
-    ENV_PIPELINE_HOME,
-    ENV_SOURCE_URI,
-    ENV_WAREHOUSE_URL,
-    WAREHOUSE_IO_MANAGER_KEY,
-)
+from imdb_pipeline.constants import WAREHOUSE_IO_MANAGER_KEY
 from imdb_pipeline.io_managers.postgres import WarehouseIOManager
 from imdb_pipeline.lib import load_audit
 from imdb_pipeline.lib.warehouse_tables import (
@@ -37,7 +30,7 @@ from imdb_pipeline.lib.warehouse_tables import (
     WAREHOUSE_TABLES,
 )
 from imdb_pipeline.resources.warehouse import WarehouseResource
-from imdb_pipeline_tests.conftest import SAMPLE, admin, query
+from imdb_pipeline_tests.conftest import SAMPLE, module_warehouse, query
 from imdb_pipeline_tests.warehouse_state import DAY, materialize_all, table_fingerprints
 
 COLUMNS = "run_id, snapshot_date, asset, table_name, rows_written, rows_rejected, source_sha256, " \
@@ -104,30 +97,18 @@ def log(url: str, run_id: str | None = None) -> list[Row]:
 
 @pytest.fixture(scope="module")
 def runs(postgres_server, tmp_path_factory) -> Iterator[Runs]:
-    database = f"test_{uuid.uuid4().hex[:12]}"
-    admin(postgres_server, f'CREATE DATABASE "{database}"')
-    url = postgres_server.url(database)
-    try:
-        with pytest.MonkeyPatch.context() as environment:
-            for name in [name for name in os.environ if name.startswith("IMDB_")]:
-                environment.delenv(name)
-            environment.delenv("DAGSTER_HOME", raising=False)
-            environment.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("pipeline_home")))
-            environment.setenv(ENV_WAREHOUSE_URL, url)
-            environment.setenv(ENV_SOURCE_URI, str(SAMPLE))
-            instance = dg.DagsterInstance.ephemeral()
-            whole = materialize_all(instance=instance)
-            loaded, before = table_fingerprints(url), table_oids(url)
-            failing = [DIM_GENRES_KEY.to_user_string(), table_key(AGG_TOP_MOVIES).to_user_string()]
-            execute(url, FAILING_COMMIT, (failing,))
-            dimensions = materialize_all(raise_on_error=False, instance=instance, day=None,
-                                         selection=dg.AssetSelection.assets(build_dimensions))
-            analytics = materialize_all(raise_on_error=False, instance=instance, day=None,
-                                        selection=dg.AssetSelection.assets(build_analytics))
-            after = table_fingerprints(url)
-            yield Runs(url, whole, loaded, dimensions, analytics, after, (before, table_oids(url)))
-    finally:
-        admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
+    with module_warehouse(postgres_server, tmp_path_factory) as url:
+        instance = dg.DagsterInstance.ephemeral()
+        whole = materialize_all(instance=instance)
+        loaded, before = table_fingerprints(url), table_oids(url)
+        failing = [DIM_GENRES_KEY.to_user_string(), table_key(AGG_TOP_MOVIES).to_user_string()]
+        execute(url, FAILING_COMMIT, (failing,))
+        dimensions = materialize_all(raise_on_error=False, instance=instance, day=None,
+                                     selection=dg.AssetSelection.assets(build_dimensions))
+        analytics = materialize_all(raise_on_error=False, instance=instance, day=None,
+                                    selection=dg.AssetSelection.assets(build_analytics))
+        after = table_fingerprints(url)
+        yield Runs(url, whole, loaded, dimensions, analytics, after, (before, table_oids(url)))
 
 
 def test_every_table_loaded_has_one_committed_row_with_its_rows(runs):

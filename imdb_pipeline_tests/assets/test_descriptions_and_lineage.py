@@ -5,8 +5,6 @@ The whole graph runs twice on the bundled sample, once for the module: the secon
 every whole table and exchanges every day's partition, which is what could lose comments.
 """
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,11 +12,10 @@ import dagster as dg
 import pytest
 
 from imdb_pipeline.assets.warehouse_table import table_key
-from imdb_pipeline.constants import ENV_PIPELINE_HOME, ENV_SOURCE_URI, ENV_WAREHOUSE_URL
 from imdb_pipeline.definitions import defs
 from imdb_pipeline.lib import column_lineage
 from imdb_pipeline.lib.warehouse_tables import WAREHOUSE_TABLES
-from imdb_pipeline_tests.conftest import SAMPLE, admin, query
+from imdb_pipeline_tests.conftest import module_warehouse, query
 from imdb_pipeline_tests.warehouse_state import DAY, materialize_all
 
 SCHEMAS = ("staging", "core", "analytics")
@@ -63,23 +60,11 @@ class TwoRuns:
 @pytest.fixture(scope="module")
 def two_runs(postgres_server, tmp_path_factory) -> Iterator[TwoRuns]:
     """The graph materialized twice for one day on a database of its own."""
-    database = f"test_{uuid.uuid4().hex[:12]}"
-    admin(postgres_server, f'CREATE DATABASE "{database}"')
-    url = postgres_server.url(database)
-    try:
-        with pytest.MonkeyPatch.context() as environment:
-            for name in [name for name in os.environ if name.startswith("IMDB_")]:
-                environment.delenv(name)
-            environment.delenv("DAGSTER_HOME", raising=False)
-            environment.setenv(ENV_PIPELINE_HOME, str(tmp_path_factory.mktemp("pipeline_home")))
-            environment.setenv(ENV_WAREHOUSE_URL, url)
-            environment.setenv(ENV_SOURCE_URI, str(SAMPLE))
-            materialize_all()
-            first = _relations(url)
-            result = materialize_all()
-            yield TwoRuns(first, _relations(url), result)
-    finally:
-        admin(postgres_server, f'DROP DATABASE "{database}" WITH (FORCE)')
+    with module_warehouse(postgres_server, tmp_path_factory) as url:
+        materialize_all()
+        first = _relations(url)
+        result = materialize_all()
+        yield TwoRuns(first, _relations(url), result)
 
 
 def test_every_table_and_column_has_a_comment_after_each_run(two_runs):
