@@ -1,10 +1,16 @@
 """Dagster's own processes (daemon, webserver, code server) started by a test: the environment
 they run in, the runs they record, and stopping them with every process they started."""
 
+import json
 import os
 import signal
 import subprocess
-from collections.abc import Mapping
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 import psycopg2
@@ -54,3 +60,57 @@ def stop_process_tree(process: subprocess.Popen) -> None:
         if child.is_running():
             child.terminate()
     psutil.wait_procs(children, timeout=30)
+
+
+def graphql(url: str, document: str, variables: dict | None = None) -> dict:
+    """The data of a GraphQL request to the webserver at `url`; fails on GraphQL errors."""
+    request = urllib.request.Request(
+        f"{url}/graphql", data=json.dumps({"query": document, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+LOCATION_STATUS = """{ workspaceOrError { ... on Workspace { locationEntries {
+  loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+
+@contextmanager
+def running_webserver(environment: Mapping[str, str], log: Path,
+                      wait_seconds: float = 120) -> Iterator[str]:  # fmt: skip
+    """`dagster-webserver` on this code location, with `environment` (its DAGSTER_HOME is the
+    instance it shows), on 127.0.0.1 and a free port; yields its URL once the code location is
+    loaded (what the UI needs to draw the asset graph), and stops it afterwards."""
+    from imdb_pipeline_tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    port = url.rsplit(":", 1)[1]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dagster_webserver", "-m", "imdb_pipeline.definitions",
+             "-h", "127.0.0.1", "-p", port],
+            env=dict(environment), stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"the webserver exited:\n{log.read_text()[-3000:]}")
+            try:
+                entries = graphql(url, LOCATION_STATUS)["workspaceOrError"]["locationEntries"]
+                if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
+                    errors = [e["locationOrLoadError"] for e in entries
+                              if e["locationOrLoadError"]["__typename"] != "RepositoryLocation"]
+                    assert not errors, errors
+                    break
+            except OSError:
+                pass  # not listening yet
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the webserver did not load:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        stop_process_tree(process)

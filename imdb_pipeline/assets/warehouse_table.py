@@ -67,7 +67,9 @@ def table_spec(
     partitions_def: dg.PartitionsDefinition | None = None,
 ) -> dg.AssetSpec:
     """The asset of a warehouse table: its layer's group, owner, description, declared schema,
-    and the warehouse IO manager, through which Python steps and `load_asset_value` read it."""
+    and the warehouse IO manager, through which Python steps and `load_asset_value` read it.
+    Skippable: after a failed blocking check the step keeps the table as it is and yields
+    nothing for it (`checks.blocking`)."""
     return dg.AssetSpec(
         key=table_key(table),
         group_name=Layer(table.schema).value,
@@ -76,6 +78,7 @@ def table_spec(
         description=description,
         deps=list(deps),
         partitions_def=partitions_def,
+        skippable=True,
         metadata={
             "dagster/table_name": f"{table.schema}.{table.name}",
             "dagster/column_schema": column_schema(table),
