@@ -3,8 +3,11 @@ Dagster's UI shows them so: not failed, their last materialization the previous 
 with an observation of the run that kept it. Read through the GraphQL API of a real webserver,
 which is what the UI draws from."""
 
+import time
+
 import dagster as dg
 
+from imdb_pipeline import cli
 from imdb_pipeline.assets.dashboard import DASHBOARD_KEY
 from imdb_pipeline.checks.blocking import (
     BLOCKED_BY_METADATA,
@@ -13,6 +16,7 @@ from imdb_pipeline.checks.blocking import (
 )
 from imdb_pipeline.constants import Layer
 from imdb_pipeline_tests.blocked_day import (
+    BLOCKED_DAY,
     BLOCKING_CHECK,
     GOOD_DAY,
     run_good_then_blocked_day,
@@ -51,11 +55,12 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
     home = tmp_path / "dagster_home"
     home.mkdir()
     instance = dg.DagsterInstance.from_config(str(home))
-    first_day_tables = None
+    first_day_tables, second_day_started = None, None
 
     def remember_served():
-        nonlocal first_day_tables
+        nonlocal first_day_tables, second_day_started
         first_day_tables = _served(warehouse_url)
+        second_day_started = time.time()
 
     with instance:
         days = run_good_then_blocked_day(instance, tmp_path, monkeypatch,
@@ -87,6 +92,17 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
             assert len(notes) == 1, key
             assert notes[0][KEPT_METADATA].value is True
             assert notes[0][BLOCKED_BY_METADATA].value == "staging/stg_movies/reject_rate_below_ceiling"
+
+        # `imdb-pipeline materialize` exits non-zero and tells what was kept.
+        code, report = cli.run_outcome({"DAGSTER_HOME": str(home)}, second_day_started,
+                                       BLOCKED_DAY, 0)  # fmt: skip
+        assert code == cli.BLOCKED_EXIT_CODE
+        assert (f"The run {blocked} was blocked: the blocking check "
+                "staging/stg_movies/reject_rate_below_ceiling failed") in report  # fmt: skip
+        assert f"  staging.stg_movies  (day {BLOCKED_DAY})" in report
+        assert "Unchanged, as before the run: " in report, report
+        unchanged = set(report.split("Unchanged, as before the run: ")[1].split(", "))
+        assert {".".join(key.path) for key in kept} == unchanged
 
         environment = process_environment({
             "DAGSTER_HOME": str(home), "IMDB_WAREHOUSE_URL": warehouse_url,
