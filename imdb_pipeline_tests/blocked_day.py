@@ -19,7 +19,8 @@ from imdb_pipeline_tests.warehouse_state import materialize_all
 GOOD_DAY, BLOCKED_DAY = "2024-03-01", "2024-03-02"
 BLOCKING_CHECK = dg.AssetCheckKey(STG_MOVIES_KEY, "reject_rate_below_ceiling")
 LINES = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
-BAD_ROW = "tt{:07d},Broken Export,2001,R,100,Drama,99.0,50,Rating out of range.,A B,\"C D, E F\",10,\n"
+BAD_ROW = ("tt{:07d},Broken Export,2001,R,100,Drama,99.0,50,Rating out of range.,A B,"
+           "\"C D, E F\",10,\n")
 
 
 @dataclass(frozen=True)

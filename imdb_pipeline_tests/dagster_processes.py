@@ -64,10 +64,10 @@ def stop_process_tree(process: subprocess.Popen) -> None:
 
 def graphql(url: str, document: str, variables: dict | None = None) -> dict:
     """The data of a GraphQL request to the webserver at `url`; fails on GraphQL errors."""
+    body = json.dumps({"query": document, "variables": variables or {}}).encode()
     request = urllib.request.Request(
-        f"{url}/graphql", data=json.dumps({"query": document, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
+        f"{url}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         answer = json.load(response)
     assert "errors" not in answer, answer

@@ -66,7 +66,8 @@ def reported(
         partition=day,
     )
     # The check's output, so Dagster does not warn that the blocking check gave no result.
-    yield dg.Output(None, output_name=spec.get_python_identifier())
+    assets_def = context.op_execution_context.assets_def
+    yield dg.Output(None, output_name=assets_def.get_output_name_for_asset_check_key(key))
     _tag_blocked(context, f"{table}/{result.check_name}")
 
 

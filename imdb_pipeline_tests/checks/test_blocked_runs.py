@@ -40,6 +40,7 @@ ASSETS = """query Assets($keys: [AssetKeyInput!]!) {
   }
 }"""
 KEPT_LAYERS = (Layer.CORE.value, Layer.ANALYTICS.value)
+BLOCKING_CHECK_NAME = "staging/stg_movies/reject_rate_below_ceiling"
 
 
 def _served(url: str) -> dict:
@@ -73,9 +74,10 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
         # the check that blocked it, which failed.
         run = instance.get_run_by_id(blocked)
         assert run.status == dg.DagsterRunStatus.SUCCESS
-        assert run.tags[BLOCKED_TAG] == "staging/stg_movies/reject_rate_below_ceiling"
+        assert run.tags[BLOCKED_TAG] == BLOCKING_CHECK_NAME
         [failed] = [e for e in days.blocked.get_asset_check_evaluations() if not e.passed]
-        assert (failed.asset_check_key, failed.severity) == (BLOCKING_CHECK, dg.AssetCheckSeverity.ERROR)
+        assert failed.asset_check_key == BLOCKING_CHECK
+        assert failed.severity == dg.AssetCheckSeverity.ERROR
         assert {e.asset_key.path[0] for e in days.blocked.get_asset_materialization_events()} \
             == {Layer.RAW.value, Layer.STAGING.value}  # fmt: skip
 
@@ -91,7 +93,7 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
             notes = [r.asset_observation.metadata for r in records if r.run_id == blocked]
             assert len(notes) == 1, key
             assert notes[0][KEPT_METADATA].value is True
-            assert notes[0][BLOCKED_BY_METADATA].value == "staging/stg_movies/reject_rate_below_ceiling"
+            assert notes[0][BLOCKED_BY_METADATA].value == BLOCKING_CHECK_NAME
 
         # `imdb-pipeline materialize` exits non-zero and tells what was kept.
         code, report = cli.run_outcome({"DAGSTER_HOME": str(home)}, second_day_started,
