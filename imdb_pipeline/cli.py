@@ -135,7 +135,29 @@ def validate(partition: str | None) -> int:
     print(f"Checking the warehouse; daily tables on {day}.", flush=True)
     command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse",
                "--tags", json.dumps({PARTITION_TAG: day})]  # fmt: skip
-    return subprocess.run(command, env=_dagster_environment(), check=False).returncode
+    environment = _dagster_environment()
+    started = time.time()
+    returncode = subprocess.run(command, env=environment, check=False).returncode
+    if returncode != 0:
+        return returncode
+    failed = failed_blocking_checks(environment, started, day)
+    if failed:
+        print(f"Failed blocking checks: {failed}", file=sys.stderr)
+        return BLOCKED_EXIT_CODE
+    return 0
+
+
+def failed_blocking_checks(environment: dict[str, str], started: float, partition: str) -> str:
+    """The blocking checks that failed in the run of `partition` started at `started` (its
+    `imdb/blocked_by` tag: such a check does not fail the run, see checks.blocking)."""
+    import dagster as dg
+
+    from imdb_pipeline.checks.blocking import BLOCKED_TAG
+    from imdb_pipeline.run_report import latest_run
+
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        run = latest_run(instance, started - 1, partition)  # see run_outcome
+        return run.tags.get(BLOCKED_TAG, "") if run else ""
 
 
 def _newest_staged_day(url: str) -> str | None:

@@ -105,6 +105,9 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
         assert "Unchanged, as before the run: " in report, report
         unchanged = set(report.split("Unchanged, as before the run: ")[1].split(", "))
         assert {".".join(key.path) for key in kept} == unchanged
+        # What `imdb-pipeline validate` reads to exit non-zero.
+        assert cli.failed_blocking_checks({"DAGSTER_HOME": str(home)}, second_day_started,
+                                          BLOCKED_DAY) == BLOCKING_CHECK_NAME  # fmt: skip
 
         environment = process_environment({
             "DAGSTER_HOME": str(home), "IMDB_WAREHOUSE_URL": warehouse_url,
