@@ -135,3 +135,28 @@ def test_a_blocked_day_keeps_the_tables_after_it_and_shows_them_as_kept(
                       for check in nodes[tuple(BLOCKING_CHECK.asset_key.path)]
                       ["assetChecksOrError"]["checks"]}  # fmt: skip
     assert staging_checks[BLOCKING_CHECK.name] == {"runId": blocked, "status": "FAILED"}
+
+
+def test_a_raw_snapshot_outside_its_bounds_keeps_staging_as_it_was(warehouse_url, sample_source):
+    from imdb_pipeline.definitions import defs
+    from imdb_pipeline.resources.quality import QualityResource
+
+    instance = dg.DagsterInstance.ephemeral()
+    raw_and_staging = dg.AssetSelection.groups(Layer.RAW.value, Layer.STAGING.value)
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={**defs.resources, "quality": QualityResource(raw_max_rows=10)},
+        instance=instance, partition_key=GOOD_DAY, selection=raw_and_staging,
+    )  # fmt: skip
+
+    assert result.success
+    assert instance.get_run_by_id(result.run_id).tags[BLOCKED_TAG] == (
+        "raw/raw_imdb_movies/row_count_within_bounds"
+    )
+    assert {e.asset_key.path[0] for e in result.get_asset_materialization_events()} == {"raw"}
+    observations = [e.asset_observation_data.asset_observation
+                    for e in result.get_asset_observation_events()]  # fmt: skip
+    # The staging tables (the step after the raw file, and everything the run had after them).
+    assert {o.asset_key.to_user_string(): o.partition for o in observations} == {
+        "staging/stg_movies": GOOD_DAY, "staging/stg_movies_rejects": GOOD_DAY,
+    }  # fmt: skip
