@@ -54,6 +54,7 @@ ETL_JOB = "imdb_movies_etl"
 EVERYTHING = "*"
 PARTITION_TAG = "dagster/partition"
 DEFAULT_UI_PORT = 3000
+BLOCKED_EXIT_CODE = 3  # the run succeeded, but a blocking check kept the tables after it
 
 
 def _dagster_environment() -> dict[str, str]:
@@ -83,9 +84,11 @@ def materialize(select: str, partition: str) -> int:
     environment = _dagster_environment()
     started = time.time()
     result = subprocess.run(command, env=environment, check=False)
-    if result.returncode != 0:
-        print("\n" + _what_the_run_changed(environment, started, partition), file=sys.stderr)
-        return result.returncode
+    returncode, changes = run_outcome(environment, started, partition, result.returncode)
+    if changes:
+        print("\n" + changes, file=sys.stderr)
+    if returncode != 0:
+        return returncode
     print(
         "\nThe warehouse is loaded. Connect with:\n"
         f"  psql {redact(url)}\n"
@@ -107,26 +110,36 @@ def _dashboard_page(environment: dict[str, str], started: float) -> str | None:
 
     with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
         records = instance.fetch_materializations(DASHBOARD_KEY, limit=1).records
-    # A second of slack: see _what_the_run_changed.
+    # A second of slack: see run_outcome.
     if not records or records[0].timestamp < started - 1:
         return None
     location = str(records[0].asset_materialization.metadata[PAGE_METADATA].value)
     return location if "://" in location else Path(location).as_uri()
 
 
-def _what_the_run_changed(environment: dict[str, str], started: float, partition: str) -> str:
-    """The failed run's committed and unchanged tables, read from its instance."""
+def run_outcome(
+    environment: dict[str, str], started: float, partition: str, returncode: int
+) -> tuple[int, str | None]:
+    """The exit code, and what the run changed when it failed or was blocked (a failed
+    blocking check: the run succeeds, the tables after the check keep their previous content,
+    and the command exits with BLOCKED_EXIT_CODE)."""
     import dagster as dg
 
-    from imdb_pipeline.definitions import defs
+    from imdb_pipeline.checks.blocking import BLOCKED_TAG
     from imdb_pipeline.run_report import latest_run, report
 
     with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
         # A second of slack: the run's creation time is stored at second precision.
         run = latest_run(instance, started - 1, partition)
         if run is None:
-            return "The run did not start: no table was changed."
-        return report(instance, run, defs)
+            return returncode, (
+                "The run did not start: no table was changed." if returncode else None
+            )
+        if returncode == 0 and BLOCKED_TAG not in run.tags:
+            return 0, None
+        from imdb_pipeline.definitions import defs
+
+        return returncode or BLOCKED_EXIT_CODE, report(instance, run, defs)
 
 
 def validate(partition: str | None) -> int:
@@ -137,7 +150,29 @@ def validate(partition: str | None) -> int:
     print(f"Checking the warehouse; daily tables on {day}.", flush=True)
     command = ["dagster", "job", "execute", "-m", CODE_LOCATION, "-j", "validate_warehouse",
                "--tags", json.dumps({PARTITION_TAG: day})]  # fmt: skip
-    return subprocess.run(command, env=_dagster_environment(), check=False).returncode
+    environment = _dagster_environment()
+    started = time.time()
+    returncode = subprocess.run(command, env=environment, check=False).returncode
+    if returncode != 0:
+        return returncode
+    failed = failed_blocking_checks(environment, started, day)
+    if failed:
+        print(f"Failed blocking checks: {failed}", file=sys.stderr)
+        return BLOCKED_EXIT_CODE
+    return 0
+
+
+def failed_blocking_checks(environment: dict[str, str], started: float, partition: str) -> str:
+    """The blocking checks that failed in the run of `partition` started at `started` (its
+    `imdb/blocked_by` tag: such a check does not fail the run, see checks.blocking)."""
+    import dagster as dg
+
+    from imdb_pipeline.checks.blocking import BLOCKED_TAG
+    from imdb_pipeline.run_report import latest_run
+
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        run = latest_run(instance, started - 1, partition)  # see run_outcome
+        return run.tags.get(BLOCKED_TAG, "") if run else ""
 
 
 def _newest_staged_day(url: str) -> str | None:

@@ -8,9 +8,12 @@ to `lib.notifications`:
 - `notify_on_failed_error_checks` (successful runs): a failed check does not fail a run, so a
   run-failure sensor never sees it; one message per failed ERROR check. A clean success resolves
   the job's PagerDuty incident, and says `recovered` when the job's previous run had failed.
-A blocking ERROR check that fails makes its step and the run fail: it is reported once, in the
-run-failure message (which names it), never again as a check failure. The two sensors react to
-different run statuses, so no run is reported by both; each sensor's cursor sees a run once.
+The project's blocking checks do not fail the run (`checks.blocking`: the tables after them keep
+their previous content and the run succeeds), so a blocked run is reported by the success
+sensor, one message per failed check, which says what was kept. A Dagster blocking check that
+fails its step is reported once, in the run-failure message (which names it), never again as a
+check failure. The two sensors react to different run statuses, so no run is reported by both;
+each sensor's cursor sees a run once.
 
 A check's alert carries its counts and links (the check in the UI, its Data Docs page), not its
 samples, unless IMDB_ALERT_INCLUDE_SAMPLES=true; sensitive columns are masked even then.

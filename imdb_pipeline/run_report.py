@@ -1,9 +1,10 @@
 """A run's events, read from the Dagster instance: what the run changed (`lib/run_changes.py`
-tells it; the CLI prints it after a run that did not succeed), and the step events the
-run-failure alerts read (`lib/lost_steps.py`)."""
+tells it; the CLI prints it after a run that did not succeed or was blocked), and the step
+events the run-failure alerts read (`lib/lost_steps.py`)."""
 
 import dagster as dg
 
+from imdb_pipeline.checks.blocking import blocking_failures
 from imdb_pipeline.lib import lost_steps
 from imdb_pipeline.lib.run_changes import RunChanges, summary
 
@@ -26,9 +27,10 @@ def run_changes(instance: dg.DagsterInstance, run: dg.DagsterRun, defs: dg.Defin
     return RunChanges(
         run_id=run.run_id,
         committed=[(_table(record.asset_key), record.partition_key) for record in materializations],
-        planned=_tables_by_step(defs, run.asset_selection),
+        planned=_tables_by_step(defs, _planned(instance, run.run_id)),
         failed_steps=[event.step_key for event in events if event.kind == lost_steps.STEP_FAILURE],
         unfinished_steps=list(lost_steps.unfinished_steps(events)),
+        blocked_by=blocking_failures(instance, run.run_id),
     )
 
 
@@ -61,13 +63,22 @@ def report(instance: dg.DagsterInstance, run: dg.DagsterRun, defs: dg.Definition
     return summary(run_changes(instance, run, defs))
 
 
-def _tables_by_step(defs: dg.Definitions, selection) -> dict[str, list[str]]:
+def _planned(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKey]:
+    """The assets the run planned to materialize, as it recorded them when it started (a run's
+    `asset_selection` is empty for some runs that materialize everything)."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ).records
+    return {record.asset_key for record in records}
+
+
+def _tables_by_step(defs: dg.Definitions, selection: set[dg.AssetKey]) -> dict[str, list[str]]:
     """The tables each step of the run was to write: a step is the node of its assets."""
     planned: dict[str, list[str]] = {}
     for assets in defs.assets or []:
         if not isinstance(assets, dg.AssetsDefinition):
             continue
-        keys = [key for key in assets.keys if selection is None or key in selection]
+        keys = [key for key in assets.keys if key in selection]
         if keys:
             planned.setdefault(assets.node_def.name, []).extend(_table(key) for key in keys)
     return planned

@@ -5,8 +5,12 @@ import json
 import os
 import signal
 import subprocess
+import sys
+import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 import psycopg2
@@ -85,3 +89,45 @@ def stop_process_tree(process: subprocess.Popen) -> None:
         if child.is_running():
             child.terminate()
     psutil.wait_procs(children, timeout=30)
+
+
+LOCATION_STATUS = """{ workspaceOrError { ... on Workspace { locationEntries {
+  loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+
+@contextmanager
+def running_webserver(environment: Mapping[str, str], log: Path,
+                      wait_seconds: float = 120) -> Iterator[str]:  # fmt: skip
+    """`dagster-webserver` on this code location, with `environment` (its DAGSTER_HOME is the
+    instance it shows), on 127.0.0.1 and a free port; yields its URL once the code location is
+    loaded (what the UI needs to draw the asset graph), and stops it afterwards."""
+    from imdb_pipeline_tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    port = url.rsplit(":", 1)[1]
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dagster_webserver", "-m", "imdb_pipeline.definitions",
+             "-h", "127.0.0.1", "-p", port],
+            env=dict(environment), stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"the webserver exited:\n{log.read_text()[-3000:]}")
+            try:
+                entries = graphql(url, LOCATION_STATUS)["workspaceOrError"]["locationEntries"]
+                if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
+                    errors = [e["locationOrLoadError"] for e in entries
+                              if e["locationOrLoadError"]["__typename"] != "RepositoryLocation"]
+                    assert not errors, errors
+                    break
+            except OSError:
+                pass  # not listening yet
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the webserver did not load:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        stop_process_tree(process)

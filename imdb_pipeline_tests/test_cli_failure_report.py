@@ -1,11 +1,14 @@
-"""After a run that did not succeed, `imdb-pipeline materialize` says what the run committed
-and what it left as it was, table by table and day by day."""
+"""After a run that did not succeed, or that a blocking check stopped, `imdb-pipeline
+materialize` exits non-zero and says what the run committed and what it left as it was, table
+by table and day by day."""
 
 import os
 import subprocess
 
 import psycopg2
 
+from imdb_pipeline.cli import BLOCKED_EXIT_CODE
+from imdb_pipeline_tests.blocked_day import broken_export
 from imdb_pipeline_tests.conftest import SAMPLE, query
 
 DAY = "2024-06-01"
@@ -56,3 +59,25 @@ def test_a_failed_run_lists_what_it_committed_and_what_it_left_unchanged(warehou
     # What it says is what the warehouse holds.
     assert query(warehouse_url, "SELECT to_regclass('core.dim_genres'), "
                  "to_regclass('core.fact_movie_performance')") == [(None, None)]  # fmt: skip
+
+
+def test_a_blocked_run_exits_non_zero_and_lists_the_tables_it_kept(warehouse_url, tmp_path):
+    environment = _cli_environment(warehouse_url, tmp_path / "home")
+    environment["IMDB_SOURCE_URI"] = str(broken_export(tmp_path))
+
+    completed = subprocess.run(
+        ["imdb-pipeline", "materialize", "--partition", DAY], capture_output=True, text=True,
+        env=environment, timeout=240, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == BLOCKED_EXIT_CODE, completed.stderr[-3000:]
+    report = completed.stderr[completed.stderr.index("The run "):]
+    assert ("was blocked: the blocking check staging/stg_movies/reject_rate_below_ceiling "
+            "failed; the tables after it were not rebuilt.") in report  # fmt: skip
+    assert f"  staging.stg_movies  (day {DAY})" in report
+    kept = report.split("Unchanged, as before the run: ")[1]
+    unchanged = {name.strip() for name in kept.split(", ")}
+    assert {"core.dim_movies", "core.fact_movie_performance", "analytics.agg_top_movies",
+            "analytics.analytics_dashboard"} <= unchanged  # fmt: skip
+    assert "The warehouse is loaded" not in completed.stdout
+    assert query(warehouse_url, "SELECT to_regclass('core.dim_movies')") == [(None,)]

@@ -29,6 +29,7 @@ from imdb_pipeline.assets.warehouse_table import (
     table_spec,
     written,
 )
+from imdb_pipeline.checks.blocking import blocked_upstream, kept_as_before
 from imdb_pipeline.lib import aggregates
 from imdb_pipeline.lib.dashboard import previews
 from imdb_pipeline.lib.warehouse_tables import (
@@ -111,6 +112,9 @@ def build_analytics(
     dim_movies into a scratch table; the tables are built from it side by side on two
     connections, then put in place together in one transaction: BI tools always see a set that
     describes the same day. Tables a killed earlier run left behind are dropped first."""
+    if blockers := blocked_upstream(context):
+        yield from kept_as_before(context, blockers)
+        return
     latest_movies = aggregates.latest_movies_select(
         FACT_MOVIE_PERFORMANCE.qualified, DIM_MOVIES.qualified
     )

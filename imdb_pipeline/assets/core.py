@@ -14,7 +14,13 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.load_context import step_run
 from imdb_pipeline.assets.staging import STG_MOVIES_KEY
-from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
+from imdb_pipeline.assets.warehouse_table import (
+    build_tables,
+    table_key,
+    table_spec,
+    written,
+)
+from imdb_pipeline.checks.blocking import blocked_upstream, kept_as_before
 from imdb_pipeline.lib import (
     bridges,
     dimension_sources,
@@ -153,6 +159,9 @@ DIMENSION_BUILDS = {
 def build_dimensions(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Every dimension as the whole staging history gives it, reading only the days staged
     since its last build where that gives the same result; existing keys are never changed."""
+    if blockers := blocked_upstream(context):
+        yield from kept_as_before(context, blockers)
+        return
     builds = {key: build for key, build in DIMENSION_BUILDS.items() if key in context.selected_asset_keys}
     with warehouse.connect() as connection, connection.cursor() as cursor:
         dimension_sources.ensure_table(cursor)
@@ -215,6 +224,9 @@ def build_daily_star(
     context: dg.AssetExecutionContext, config: WeightedRatingConfig, warehouse: WarehouseResource
 ):
     """The day's bridges and fact, keyed to the movie versions valid that day."""
+    if blockers := blocked_upstream(context):
+        yield from kept_as_before(context, blockers)
+        return
     day = dt.date.fromisoformat(context.partition_key)
     version = warehouse.server_version()
     stg, movies = STG_MOVIES.qualified, DIM_MOVIES.qualified

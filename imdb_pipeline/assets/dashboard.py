@@ -12,6 +12,7 @@ checks of the same run, blocking or not, are in its scorecard.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
@@ -25,6 +26,7 @@ from imdb_pipeline.assets.analytics import (
 from imdb_pipeline.assets.core import DIM_MOVIES_KEY
 from imdb_pipeline.assets.freshness import daily_run_freshness
 from imdb_pipeline.assets.tags import layer_tags
+from imdb_pipeline.checks.blocking import blocked_upstream, kept_as_before
 from imdb_pipeline.constants import DATA_ENGINEERING_OWNER, Layer
 from imdb_pipeline.deployment import dashboard_store_uri
 from imdb_pipeline.lib.dashboard import previews, queries
@@ -121,6 +123,8 @@ def page_metadata(uri: str) -> dg.MetadataValue:
     deps=[DIM_MOVIES_KEY],
     op_tags={"dagster/priority": "-10"},
     retry_policy=TRANSIENT_FAILURES,
+    # After a failed blocking check on an analytics table, the last page stays (checks.blocking).
+    output_required=False,
 )
 def analytics_dashboard(
     context: dg.AssetExecutionContext,
@@ -130,9 +134,12 @@ def analytics_dashboard(
     genre_trends: pd.DataFrame,
     top_movies: pd.DataFrame,
     director_stats: pd.DataFrame,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     """Renders the page from the analytics tables and the instance's check history, and stores
     it; the metadata names the page and shows its box-office chart."""
+    if blockers := blocked_upstream(context):
+        yield from kept_as_before(context, blockers)
+        return
     # plotly is imported by the step that draws, not when the code location loads.
     from imdb_pipeline.lib.dashboard import page
 
@@ -160,7 +167,7 @@ def analytics_dashboard(
         [int(year) for year in ordered["year"]], list(ordered["total_gross_millions"]),
         "Box office per release year (US$ M)",
     )  # fmt: skip
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             PAGE_METADATA: page_metadata(uri),
             "day": built_at.date().isoformat(),

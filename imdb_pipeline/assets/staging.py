@@ -14,6 +14,7 @@ from psycopg2.extensions import cursor as PgCursor
 from imdb_pipeline.assets.load_context import source_sha256, table_load
 from imdb_pipeline.assets.raw import raw_imdb_movies
 from imdb_pipeline.assets.warehouse_table import table_key, table_spec, written
+from imdb_pipeline.checks.blocking import blocked_upstream, kept_as_before
 from imdb_pipeline.io_managers.raw_files import DatasetFiles, RawFile, RawSource
 from imdb_pipeline.lib import load_audit, pg_errors, pg_tables
 from imdb_pipeline.lib.dataset_records import DatasetRecords
@@ -58,6 +59,10 @@ def stage_movies(
     warehouse: WarehouseResource,
     source: SourceResource,
 ):
+    if blockers := blocked_upstream(context):
+        raw_file.release()
+        yield from kept_as_before(context, blockers)
+        return
     day = dt.date.fromisoformat(context.partition_key)
     run = LoadRun(context.run.run_id, source_sha256(raw_file))
     movies_load, rejects_load = (table_load(run, key, table, day) for key, table in (

@@ -77,7 +77,8 @@ def table_spec(
 ) -> dg.AssetSpec:
     """The asset of a warehouse table: its layer's group and tags, owner, description, declared
     schema, and the warehouse IO manager, through which Python steps and `load_asset_value` read
-    it."""
+    it. Skippable: after a failed blocking check the step keeps the table as it is and yields
+    nothing for it (`checks.blocking`)."""
     return dg.AssetSpec(
         key=table_key(table),
         group_name=Layer(table.schema).value,
@@ -88,6 +89,7 @@ def table_spec(
         deps=list(deps),
         partitions_def=partitions_def,
         freshness_policy=freshness_policy,
+        skippable=True,
         metadata={
             "dagster/table_name": f"{table.schema}.{table.name}",
             "dagster/column_schema": column_schema(table),

@@ -2,7 +2,8 @@
 
 Each rule of each suite is its own asset check (named after the rule, on the table's asset),
 with the rule's severity; ERROR rules are blocking, so downstream assets do not materialize on
-bad data. Grouping several tables in one check step pays Great Expectations' import once.
+bad data: they keep their previous content (`checks.blocking`). Grouping several tables in one
+check step pays Great Expectations' import once.
 A check that cannot run (GX missing, a query error) fails with ERROR: it never passes by default.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 import dagster as dg
 
 from imdb_pipeline.checks import gx_runner
+from imdb_pipeline.checks.blocking import reported
 from imdb_pipeline.checks.rules import Severity, TableSuite
 from imdb_pipeline.checks.suites import QualityThresholds
 from imdb_pipeline.deployment import data_docs_url, quality_project_root
@@ -75,17 +77,17 @@ def build_table_checks(name: str, description: str, builders: Sequence[SuiteBuil
             for _, specimen in chosen:
                 for rule in specimen.rules:
                     if _key(specimen, rule) in selected:
-                        yield dg.AssetCheckResult(
+                        yield from reported(context, dg.AssetCheckResult(
                             asset_key=_key(specimen, rule).asset_key, check_name=rule.name,
                             passed=False, severity=dg.AssetCheckSeverity.ERROR,
                             metadata={"error": f"could not run: {type(error).__name__}: {error}"},
-                        )  # fmt: skip
+                        ))  # fmt: skip
             return
         for outcome in outcomes:
             for rule_outcome in outcome.rules:
                 key = _key(outcome.suite, rule_outcome.rule)
                 if key in selected:
-                    yield _result(key.asset_key, rule_outcome, outcome)
+                    yield from reported(context, _result(key.asset_key, rule_outcome, outcome))
 
     return table_checks
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from imdb_pipeline.assets.raw import raw_imdb_movies
+from imdb_pipeline.checks.blocking import reported
 from imdb_pipeline.checks.factory import PARTITION_TAG, check_spec
 from imdb_pipeline.io_managers.raw_files import (
     RAW_FILES_METADATA,
@@ -59,10 +60,10 @@ def raw_file_checks(
     for name in (PRESENT, HEADER, ROWS):
         if name in selected:
             passed, metadata = outcomes[name]
-            yield dg.AssetCheckResult(
+            yield from reported(context, dg.AssetCheckResult(
                 asset_key=RAW, check_name=name, passed=passed,
                 severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
-            )  # fmt: skip
+            ))  # fmt: skip
 
 
 def _outcomes(context, files, quality) -> dict[str, tuple[bool, dict]]:

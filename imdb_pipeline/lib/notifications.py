@@ -9,7 +9,8 @@ One message per thing that failed, never two:
 - a failed run gets one `run_failure` notification naming every failed step; a blocking ERROR
   check that failed made its own step fail, so it is reported there (and named in the text), not
   again as a `check_failure`;
-- any other failed ERROR check (non-blocking, so the run may even succeed) gets its own
+- any other failed ERROR check (non-blocking, or one of the project's blocking checks, which
+  keep the tables after them as they were and let the run succeed) gets its own
   `check_failure`, whatever the run's status;
 - a successful run without failed ERROR checks resolves the job's PagerDuty incident, and when the
   job's previous finished run had failed (or failed an ERROR check) it is announced as

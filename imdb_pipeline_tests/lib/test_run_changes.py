@@ -40,3 +40,26 @@ def test_a_run_that_committed_nothing_says_so():
     text = summary(RunChanges("run3", [], PLANNED, failed_steps=["stage_movies"]))
     assert "It committed no table." in text
     assert "Unchanged, as before the run: staging.stg_movies," in text
+
+
+def test_a_blocked_run_names_its_checks_and_the_tables_it_kept():
+    changes = RunChanges("run4", STAGED, PLANNED,
+                         blocked_by=["staging/stg_movies/reject_rate_below_ceiling"])  # fmt: skip
+    assert summary(changes).splitlines() == [
+        ("The run run4 was blocked: the blocking check "
+         "staging/stg_movies/reject_rate_below_ceiling failed; the tables after it were not "
+         "rebuilt."),
+        "Committed by this run:",
+        "  staging.stg_movies  (day 2024-06-01)",
+        "  staging.stg_movies_rejects  (day 2024-06-01)",
+        ("Unchanged, as before the run: core.dim_actors, core.dim_movies, core.dim_genres, "
+         "analytics.agg_top_movies"),
+    ]  # fmt: skip
+
+
+def test_a_failed_run_also_names_the_checks_that_blocked_it():
+    text = summary(RunChanges("run5", STAGED, PLANNED, failed_steps=["build_analytics"],
+                              blocked_by=["core/dim_movies/keys_are_unique"]))  # fmt: skip
+    assert text.startswith("The run run5 did not finish: step build_analytics failed.\n"
+                           "It was also blocked: the blocking check "
+                           "core/dim_movies/keys_are_unique")
