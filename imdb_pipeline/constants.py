@@ -57,6 +57,8 @@ DEFAULT_SCHEDULE_TIMEZONE = "UTC"
 SCHEDULED_HOUR = 2
 DEFAULT_POKE_INTERVAL_SECONDS = 60
 DEFAULT_SENSOR_TIMEOUT_SECONDS = 6 * 60 * 60
+# Metadata of a failed blocking check's evaluation: what the run kept (`checks.blocking`).
+BLOCKED_METADATA = "blocked_downstream"
 # Run tag naming the exact file a sensor run should read (a wildcard may match several).
 SOURCE_URI_TAG = "imdb/source_uri"
 

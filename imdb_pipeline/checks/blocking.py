@@ -27,9 +27,9 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 
+from imdb_pipeline.constants import BLOCKED_METADATA
+
 BLOCKED_TAG = "imdb/blocked_by"
-# On a failed blocking evaluation: marks it as one that blocked the tables after its asset.
-BLOCKED_METADATA = "blocked_downstream"
 # On the observation of a table a blocked run did not rebuild.
 KEPT_METADATA = "kept_previous_content"
 BLOCKED_BY_METADATA = "blocked_by"

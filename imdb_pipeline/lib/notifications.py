@@ -29,6 +29,7 @@ from email.message import EmailMessage
 from typing import Literal
 from urllib.parse import quote, urlencode
 
+from imdb_pipeline.constants import BLOCKED_METADATA
 from imdb_pipeline.lib import masking
 
 PIPELINE = "imdb_pipeline"
@@ -37,7 +38,7 @@ MAX_METADATA_VALUE_CHARS = 300
 
 # A failed check's metadata that describes the check, not the data: in every alert, like its
 # numbers (counts, rates). The rest (samples, listed values, queries) only when asked for.
-CHECK_FACTS = ("partition", "slice", "failed_expectations", "error", "errors")
+CHECK_FACTS = ("partition", "slice", "failed_expectations", "error", "errors", BLOCKED_METADATA)
 
 Kind = Literal["run_failure", "check_failure", "recovered", "source_timeout"]
 
