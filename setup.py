@@ -32,7 +32,8 @@ setup(
         "matplotlib==3.10.8",
     ],
     extras_require={
-        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "moto[server]==5.2.5",
+        "test": ["pytest==9.2.0", "pytest-timeout==2.4.0", "pytest-xdist==3.8.0",
+                 "moto[server]==5.2.5",
                  "aiosmtpd==1.4.6",
                  # Drives Debian's chromium (never `playwright install`) for what people look at.
                  "playwright==1.65.3",
