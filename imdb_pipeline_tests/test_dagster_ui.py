@@ -11,8 +11,6 @@ everything else from the pages. Screenshots of each step are saved in test-artif
 
 import re
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,10 +31,9 @@ from imdb_pipeline_tests.browser import browser_page, screenshot
 from imdb_pipeline_tests.conftest import SAMPLE, free_port
 from imdb_pipeline_tests.dagster_processes import (
     DONE,
-    location_loaded,
     process_environment,
     run_status,
-    stop_process_tree,
+    running_webserver,
 )
 
 GOOD_DAY, BROKEN_DAY = "2024-06-01", "2024-06-02"
@@ -63,25 +60,14 @@ class DagsterUI:
     url: str
     docs_url: str
     log: Path
-    process: subprocess.Popen
-
-    def wait_for(self, what: str, predicate) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the webserver exited while waiting for {what}:\n"
-                                     f"{self.log.read_text()[-3000:]}")  # fmt: skip
-            try:
-                if predicate():
-                    return
-            except OSError:
-                pass  # not listening yet
-            time.sleep(0.5)
-        raise AssertionError(f"timed out waiting for {what}:\n{self.log.read_text()[-3000:]}")
 
     def wait_for_run(self, run_id: str) -> str:
-        self.wait_for(f"run {run_id} to end", lambda: run_status(self.url, run_id) in DONE)
-        return run_status(self.url, run_id)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while (status := run_status(self.url, run_id)) not in DONE:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"run {run_id} did not end:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        return status
 
 
 @pytest.fixture
@@ -106,21 +92,11 @@ def dagster_ui(warehouse_url, isolated_environment, tmp_path, monkeypatch) -> It
         ENV_PIPELINE_HOME: str(isolated_environment),
         ENV_DATA_DOCS_URL: docs_url,
     })  # fmt: skip
-    port = free_port()
     log = tmp_path / "webserver.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dagster_webserver", "-m", cli.CODE_LOCATION,
-             "-h", "127.0.0.1", "-p", str(port)],
-            env=environment, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    ui = DagsterUI(f"http://127.0.0.1:{port}", docs_url, log, process)
     try:
-        ui.wait_for("the code location", lambda: location_loaded(ui.url, cli.CODE_LOCATION))
-        yield ui
+        with running_webserver(environment, log, WAIT_SECONDS) as url:
+            yield DagsterUI(url, docs_url, log)
     finally:
-        stop_process_tree(process)
         docs_server.shutdown()
         docs_server.server_close()
 

@@ -14,12 +14,7 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.assets.load_context import step_run
 from imdb_pipeline.assets.staging import STG_MOVIES_KEY
-from imdb_pipeline.assets.warehouse_table import (
-    build_tables,
-    table_key,
-    table_spec,
-    written,
-)
+from imdb_pipeline.assets.warehouse_table import build_tables, table_key, table_spec, written
 from imdb_pipeline.checks.blocking import blocked_upstream, kept_as_before
 from imdb_pipeline.lib import (
     bridges,

@@ -25,38 +25,37 @@ from psycopg2.extensions import cursor as PgCursor
 
 from imdb_pipeline.lib import pg_tables, table_comments
 from imdb_pipeline.lib.sql_text import quote
-from imdb_pipeline.lib.warehouse_tables import Column, Table, create_table_sql
+from imdb_pipeline.lib.warehouse_tables import Table, create_table_sql, declared_columns
 
 AUDIT_SCHEMA = "audit"
 COMMITTED, FAILED = "committed", "failed"
 
-LOAD_LOG = Table(AUDIT_SCHEMA, "load_log", (
-    Column("load_id", "bigint generated always as identity", False, "Number of the row, in the "
-           "order rows were written"),
-    Column("run_id", "text", True, "The Dagster run that made the load; NULL for a load made "
-           "outside a run"),
-    Column("snapshot_date", "date", True, "The day loaded, for a daily table (one row per day); "
-           "NULL for a table loaded whole"),
-    Column("asset", "text", False, "The table's Dagster asset key, e.g. core/dim_movies"),
-    Column("table_name", "text", False, "The table loaded, schema.name"),
-    Column("rows_written", "bigint", True, "Rows the load wrote: the day's, or the whole "
-           "table's (for a dimension that only grows, the rows it added); NULL when it failed"),
-    Column("rows_rejected", "bigint", True, "Source rows refused by the contract (stored in "
-           "staging.stg_movies_rejects), on the row of staging.stg_movies; NULL for every other "
-           "table, which rejects nothing"),
-    Column("source_sha256", "text", True, "SHA-256 of the raw snapshot the run loaded (for "
-           "IMDb's five dataset files, of their sorted '<sha256>  <file>' lines); NULL when the "
-           "run read no snapshot, or several for a table loaded whole"),
-    Column("db_user", "text", False, "The database user that made the load (current_user)"),
-    Column("started", "timestamptz", False, "When the load began: its transaction's start, or "
-           "for tables put in place together and for failed loads, when the step began loading"),
-    Column("finished", "timestamptz", False, "When the load ended: its rows in place, just "
-           "before the commit, or when its failure was recorded"),
-    Column("status", "text", False, "'committed' (the table holds what this row describes) or "
-           "'failed' (the transaction was rolled back: the table kept its previous content)"),
-    Column("error_class", "text", True, "Class of the error that failed the load (e.g. "
-           "psycopg2.errors.NotNullViolation), never its message; NULL when committed"),
-), primary_key=("load_id",), description="Audit trail: one row per load of a warehouse table "
+LOAD_LOG = Table(AUDIT_SCHEMA, "load_log", declared_columns("""
+    load_id bigint generated always as identity not null -- Number of the row, in the order rows
+    -- were written
+    run_id text -- The Dagster run that made the load; NULL for a load made outside a run
+    snapshot_date date -- The day loaded, for a daily table (one row per day); NULL for a table
+    -- loaded whole
+    asset text not null -- The table's Dagster asset key, e.g. core/dim_movies
+    table_name text not null -- The table loaded, schema.name
+    rows_written bigint -- Rows the load wrote: the day's, or the whole table's (for a dimension
+    -- that only grows, the rows it added); NULL when it failed
+    rows_rejected bigint -- Source rows refused by the contract (stored in
+    -- staging.stg_movies_rejects), on the row of staging.stg_movies; NULL for every other table,
+    -- which rejects nothing
+    source_sha256 text -- SHA-256 of the raw snapshot the run loaded (for IMDb's five dataset
+    -- files, of their sorted '<sha256>  <file>' lines); NULL when the run read no snapshot, or
+    -- several for a table loaded whole
+    db_user text not null -- The database user that made the load (current_user)
+    started timestamptz not null -- When the load began: its transaction's start, or for tables
+    -- put in place together and for failed loads, when the step began loading
+    finished timestamptz not null -- When the load ended: its rows in place, just before the
+    -- commit, or when its failure was recorded
+    status text not null -- 'committed' (the table holds what this row describes) or 'failed'
+    -- (the transaction was rolled back: the table kept its previous content)
+    error_class text -- Class of the error that failed the load (e.g.
+    -- psycopg2.errors.NotNullViolation), never its message; NULL when committed
+"""), primary_key=("load_id",), description="Audit trail: one row per load of a warehouse table "
     "(one day of a daily table) per run, written in the load's own transaction when it commits, "
     "or after the rollback when it fails.",
 )  # fmt: skip

@@ -30,7 +30,7 @@ from psycopg2.extensions import cursor as PgCursor
 from psycopg2.extensions import encrypt_password
 
 from imdb_pipeline.constants import BI_READER_ROLE, LOADER_ROLE, STEWARD_ROLE, Layer
-from imdb_pipeline.lib import dimension_sources, masking_views
+from imdb_pipeline.lib import dimension_sources, masking_views, pg_tables
 from imdb_pipeline.lib.load_audit import AUDIT_SCHEMA
 from imdb_pipeline.lib.sql_text import quote
 from imdb_pipeline.lib.warehouse_tables import WAREHOUSE_TABLES, Table
@@ -74,7 +74,8 @@ def set_up(
     for schema in LOADER_SCHEMAS:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)} AUTHORIZATION {loader}")
         cursor.execute(f"ALTER SCHEMA {quote(schema)} OWNER TO {loader}")
-    sensitive = [table for table in tables if table.sensitive and _exists(cursor, table)]
+    sensitive = [table for table in tables
+                 if table.sensitive and pg_tables.table_exists(cursor, table.schema, table.name)]
     for table in sensitive:
         masking_views.create_view(cursor, table)
     handed = hand_to_loader(cursor)
@@ -91,7 +92,8 @@ def set_up(
             f"GRANT SELECT ON TABLES TO {grantee}"
         )
     for table in sensitive:
-        for name in [table.name, *_partitions(cursor, table)]:
+        days = pg_tables.day_partitions(cursor, table) if table.partition_column else {}
+        for name in [table.name, *(pg_tables.partition_name(table, day) for day in days)]:
             masking_views.restrict(cursor, table, name)
     return handed
 
@@ -129,17 +131,3 @@ def hand_to_loader(cursor: PgCursor) -> list[str]:
         )
         moved.append(f"{schema}.{name}")
     return moved
-
-
-def _exists(cursor: PgCursor, table: Table) -> bool:
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (table.qualified,))
-    return cursor.fetchone()[0]
-
-
-def _partitions(cursor: PgCursor, table: Table) -> list[str]:
-    cursor.execute(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = to_regclass(%s) ORDER BY 1",
-        (table.qualified,),
-    )
-    return [name for (name,) in cursor.fetchall()]

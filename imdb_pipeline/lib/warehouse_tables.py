@@ -54,7 +54,7 @@ SHARED_DESCRIPTIONS = {
 }
 
 
-def _columns(spec: str) -> tuple[Column, ...]:
+def declared_columns(spec: str) -> tuple[Column, ...]:
     """`name type [not null] [-- description]` per line, a line of its own starting with `--`
     going on with the description: a compact, readable way to declare a table. A column
     without a description takes its `SHARED_DESCRIPTIONS` one; there must be one. A column named
@@ -107,7 +107,7 @@ class Table:
         return any(column.sensitive for column in self.columns)
 
 
-STG_MOVIES = Table("staging", "stg_movies", _columns("""
+STG_MOVIES = Table("staging", "stg_movies", declared_columns("""
     snapshot_date date not null
     movie_id text not null
     title text
@@ -128,7 +128,7 @@ STG_MOVIES = Table("staging", "stg_movies", _columns("""
     "keeps its last row). Internal: read the core and analytics tables instead.",
 )  # fmt: skip
 
-STG_MOVIES_REJECTS = Table("staging", "stg_movies_rejects", _columns("""
+STG_MOVIES_REJECTS = Table("staging", "stg_movies_rejects", declared_columns("""
     snapshot_date date not null
     source_line bigint not null
     movie_id text -- movie_id as written in the rejected row; NULL when it had none
@@ -139,7 +139,7 @@ STG_MOVIES_REJECTS = Table("staging", "stg_movies_rejects", _columns("""
     "the reason.",
 )  # fmt: skip
 
-DIM_MOVIES = Table("core", "dim_movies", _columns("""
+DIM_MOVIES = Table("core", "dim_movies", declared_columns("""
     movie_key bigint not null -- Surrogate key of this movie version; never changes
     movie_id text not null
     title text
@@ -166,7 +166,7 @@ DIM_MOVIES = Table("core", "dim_movies", _columns("""
 
 
 def _name_dimension(name: str, plural: str) -> Table:
-    return Table("core", f"dim_{name}s", _columns(f"""
+    return Table("core", f"dim_{name}s", declared_columns(f"""
         {name}_key bigint not null -- Surrogate key of the {name}; never changes
         {name}_name text not null -- The {name}'s name as in the source, trimmed; unique
     """), primary_key=(f"{name}_key",), unique=((f"{name}_name",),),
@@ -179,7 +179,7 @@ DIM_DIRECTORS = _name_dimension("director", "Directors")
 DIM_GENRES = _name_dimension("genre", "Genres")
 DIM_ACTORS = _name_dimension("actor", "Actors")
 
-BRIDGE_MOVIE_GENRE = Table("core", "bridge_movie_genre", _columns("""
+BRIDGE_MOVIE_GENRE = Table("core", "bridge_movie_genre", declared_columns("""
     snapshot_date date not null
     movie_key bigint not null
     genre_key bigint not null -- One of the movie's genres: core.dim_genres.genre_key
@@ -187,7 +187,7 @@ BRIDGE_MOVIE_GENRE = Table("core", "bridge_movie_genre", _columns("""
     description="Per day, one row per movie and genre: which genres each movie has.",
 )  # fmt: skip
 
-BRIDGE_MOVIE_ACTOR = Table("core", "bridge_movie_actor", _columns("""
+BRIDGE_MOVIE_ACTOR = Table("core", "bridge_movie_actor", declared_columns("""
     snapshot_date date not null
     movie_key bigint not null
     actor_key bigint not null -- One of the movie's leading actors: core.dim_actors.actor_key
@@ -196,7 +196,7 @@ BRIDGE_MOVIE_ACTOR = Table("core", "bridge_movie_actor", _columns("""
     description="Per day, one row per movie and leading actor, in billing order.",
 )  # fmt: skip
 
-FACT_MOVIE_PERFORMANCE = Table("core", "fact_movie_performance", _columns("""
+FACT_MOVIE_PERFORMANCE = Table("core", "fact_movie_performance", declared_columns("""
     snapshot_date date not null
     movie_key bigint not null
     director_key bigint not null -- The movie's director: core.dim_directors.director_key
@@ -210,7 +210,7 @@ FACT_MOVIE_PERFORMANCE = Table("core", "fact_movie_performance", _columns("""
     "rating, keyed to the movie version valid that day and its director.",
 )  # fmt: skip
 
-AGG_DIRECTOR_STATS = Table("analytics", "agg_director_stats", _columns("""
+AGG_DIRECTOR_STATS = Table("analytics", "agg_director_stats", declared_columns("""
     director_key bigint not null -- core.dim_directors.director_key
     director_name text not null -- The director's name
     total_movies bigint not null -- The director's movies in the latest snapshot
@@ -233,7 +233,7 @@ AGG_DIRECTOR_STATS = Table("analytics", "agg_director_stats", _columns("""
     "votes, gross, career span and best movie.",
 )  # fmt: skip
 
-AGG_GENRE_TRENDS = Table("analytics", "agg_genre_trends", _columns("""
+AGG_GENRE_TRENDS = Table("analytics", "agg_genre_trends", declared_columns("""
     genre_name text not null -- The genre: core.dim_genres.genre_name
     year integer not null -- Release year
     total_movies bigint not null -- Movies of the genre released that year
@@ -247,7 +247,7 @@ AGG_GENRE_TRENDS = Table("analytics", "agg_genre_trends", _columns("""
     "gross and the genre's share of that year's movies.",
 )  # fmt: skip
 
-AGG_YEARLY_REVENUE = Table("analytics", "agg_yearly_revenue", _columns("""
+AGG_YEARLY_REVENUE = Table("analytics", "agg_yearly_revenue", declared_columns("""
     year integer not null -- Release year
     total_movies bigint not null -- Movies released that year
     movies_with_gross bigint not null -- How many of them have a known gross
@@ -263,7 +263,7 @@ AGG_YEARLY_REVENUE = Table("analytics", "agg_yearly_revenue", _columns("""
     "averages, and year-over-year growth.",
 )  # fmt: skip
 
-AGG_TOP_MOVIES = Table("analytics", "agg_top_movies", _columns("""
+AGG_TOP_MOVIES = Table("analytics", "agg_top_movies", declared_columns("""
     rank integer not null -- 1 = best, by weighted rating, then votes, then movie_id; no gaps
     movie_id text not null
     title text

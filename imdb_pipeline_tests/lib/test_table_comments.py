@@ -43,7 +43,7 @@ def test_every_declared_table_and_column_has_a_description():
 
 def test_a_column_declared_without_a_description_is_refused():
     try:
-        warehouse_tables._columns("mystery_column integer not null")
+        warehouse_tables.declared_columns("mystery_column integer not null")
     except ValueError as error:
         assert "mystery_column" in str(error)
     else:
@@ -51,7 +51,7 @@ def test_a_column_declared_without_a_description_is_refused():
 
 
 def test_a_description_goes_on_over_lines_starting_with_two_dashes():
-    [column] = warehouse_tables._columns("""
+    [column] = warehouse_tables.declared_columns("""
         weight double precision not null -- Weight in kilograms;
         -- NULL when unknown
     """)
